@@ -1,0 +1,44 @@
+// Hatrack's only script: copy buttons and the role filter. Served from our origin (CSP script-src 'self').
+'use strict';
+
+document.addEventListener('click', async (event) => {
+  const button = event.target instanceof Element ? event.target.closest('button[data-copy]') : null;
+  if (!button) return;
+  const source = document.getElementById(button.getAttribute('data-copy'));
+  if (!source) return;
+  const text = source.textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // Clipboard API unavailable (http, old browser): select the text for a manual copy.
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    document.execCommand('copy');
+  }
+  const label = button.textContent;
+  button.textContent = 'Copied';
+  setTimeout(() => { button.textContent = label; }, 1500);
+});
+
+const filter = document.getElementById('role-filter');
+if (filter) {
+  filter.addEventListener('input', () => {
+    const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const section of document.querySelectorAll('section.account')) {
+      let inSection = 0;
+      for (const role of section.querySelectorAll('li.role')) {
+        const haystack = (section.dataset.account + ' ' + role.dataset.role).toLowerCase();
+        const match = words.every((w) => haystack.includes(w));
+        role.hidden = !match;
+        if (match) inSection++;
+      }
+      section.hidden = inSection === 0;
+      shown += inSection;
+    }
+    document.getElementById('filter-empty').hidden = shown !== 0;
+  });
+}

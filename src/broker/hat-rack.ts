@@ -1,0 +1,102 @@
+// The broker's core once a person is verified: which roles they may wear, and wearing one —
+// mint the assertion, write the audit line, call AssumeRoleWithSAML, and for the console trade
+// the keys for a federation sign-in URL. Knows nothing of HTTP.
+import type { AuditEvent, AuditLog } from '../audit/audit.ts';
+import type { Clock } from '../clock.ts';
+import { consoleSigninUrl } from '../aws/console.ts';
+import { encodeForSts, mintAwsResponse, type IdpSettings } from '../aws/mint.ts';
+import { sanitiseSessionName, sanitiseSourceIdentity } from '../aws/names.ts';
+import { assumeRoleWithSaml, type StsSettings } from '../aws/sts.ts';
+import { fail, isHatrackError } from '../errors.ts';
+import type { Identity } from '../identity.ts';
+import { mapRoles } from '../mapping/map-roles.ts';
+import type { CompiledRule } from '../mapping/rules.ts';
+import type { Grant } from '../mapping/types.ts';
+import type { HatRack, RequestMeta, TemporaryCredentials } from './types.ts';
+
+export interface HatRackDeps {
+  rules: readonly CompiledRule[];
+  idp: IdpSettings;
+  sts: StsSettings;
+  console: {
+    federationEndpoint: string;
+    /** Hatrack's own page, where AWS sends people whose console session ended. */
+    issuerUrl: string;
+    /** The console page opened by default. */
+    destination: string;
+  };
+  audit: AuditLog;
+  clock: Clock;
+}
+
+/**
+ * A destination asked for by the person must stay on the console's own host (or a regional
+ * subdomain of it), so the federation endpoint is never used to bounce someone elsewhere.
+ */
+function checkedDestination(asked: string | undefined, fallback: string): string {
+  if (asked === undefined) return fallback;
+  const home = new URL(fallback);
+  const url = URL.canParse(asked) ? new URL(asked) : undefined;
+  const onConsole = url !== undefined && url.protocol === home.protocol && !url.username && !url.password &&
+    (url.host === home.host || url.host.endsWith(`.${home.host}`));
+  if (!onConsole) throw fail.badRequest('invalid_destination', 'The console page asked for is not an AWS console address.');
+  return url.toString();
+}
+
+export function createHatRack(deps: HatRackDeps): HatRack {
+  const grants = (identity: Identity) => mapRoles(identity, deps.rules).grants;
+
+  async function credentials(identity: Identity, grant: Grant, meta: RequestMeta, action: AuditEvent['action']): Promise<TemporaryCredentials> {
+    const now = deps.clock.now();
+    const xml = mintAwsResponse(identity, grant, deps.idp, now);
+    const event: AuditEvent = {
+      action,
+      connector: identity.connector,
+      subject: identity.subject,
+      email: identity.email,
+      roleArn: grant.roleArn,
+      accountId: grant.accountId,
+      sessionName: sanitiseSessionName(identity.email),
+      sourceIdentity: sanitiseSourceIdentity(identity.email),
+      sessionDuration: grant.sessionDuration,
+      rule: grant.rule,
+      via: meta.via,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    };
+    try {
+      const assumed = await assumeRoleWithSaml({
+        roleArn: grant.roleArn,
+        providerArn: grant.providerArn,
+        samlAssertionBase64: encodeForSts(xml),
+        // Keys live as long as the rule says; the role's MaxSessionDuration must allow it.
+        durationSeconds: grant.sessionDuration,
+      }, deps.sts);
+      // Written before the credentials leave the broker.
+      deps.audit.record({ ...event, outcome: 'issued', accessKeyId: assumed.accessKeyId });
+      return assumed;
+    } catch (e) {
+      deps.audit.record({ ...event, outcome: 'refused', error: isHatrackError(e) ? e.code : 'internal' });
+      throw e;
+    }
+  }
+
+  return {
+    grants,
+    requireGrant(identity, roleArn) {
+      const grant = typeof roleArn === 'string' ? grants(identity).find((g) => g.roleArn === roleArn) : undefined;
+      if (!grant) throw fail.forbidden('role_not_granted', 'You are not allowed to wear that role.', `role ${JSON.stringify(String(roleArn).slice(0, 200))}`);
+      return grant;
+    },
+    credentials: (identity, grant, meta) => credentials(identity, grant, meta, 'credentials'),
+    async consoleUrl(identity, grant, meta) {
+      const destination = checkedDestination(meta.destination, deps.console.destination);
+      const creds = await credentials(identity, grant, meta, 'console');
+      return consoleSigninUrl(creds, {
+        federationEndpoint: deps.console.federationEndpoint,
+        issuerUrl: deps.console.issuerUrl,
+        destination,
+      });
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// What the HTTP layer and the CLI API ask of the broker once a person is verified.
+import type { Identity } from '../identity.ts';
+import type { Grant } from '../mapping/types.ts';
+
+export interface TemporaryCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+  assumedRoleArn?: string;
+}
+
+export interface HatRack {
+  /** The roles this identity may wear, re-derived from the verified identity every time (W6). */
+  grants(identity: Identity): Grant[];
+  /** The grant for `roleArn`, or a 403 `role_not_granted` HatrackError. */
+  requireGrant(identity: Identity, roleArn: unknown): Grant;
+  /** Mints the assertion for `grant`, records the audit event and calls AssumeRoleWithSAML. */
+  credentials(identity: Identity, grant: Grant, meta: RequestMeta): Promise<TemporaryCredentials>;
+  /** Credentials as above, then the federation sign-in URL (AWS.md §3). A bearer secret. */
+  consoleUrl(identity: Identity, grant: Grant, meta: RequestMeta & { destination?: string }): Promise<string>;
+}
+
+/** Where a request came from, for the audit trail. */
+export interface RequestMeta {
+  ip?: string;
+  userAgent?: string;
+  via: 'browser' | 'api';
+}

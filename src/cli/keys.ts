@@ -1,0 +1,55 @@
+// `hatrack keys`: show, create and rotate the key that signs assertions for AWS.
+//   hatrack keys           the current (and next) certificate; generates a key when none exists
+//   hatrack keys rotate    creates the next key; publish the metadata to IAM, then…
+//   hatrack keys promote   …make the next key the one that signs
+import { X509Certificate } from 'node:crypto';
+import { resolve } from 'node:path';
+import { loadConfigFile } from '../config/load.ts';
+import { configSchema } from '../config/schema.ts';
+import { loadOrCreateSigningKeys, rotateSigningKeys } from '../aws/keys.ts';
+import { configSource } from './config-source.ts';
+import type { Io } from './main.ts';
+
+function describe(label: string, pem: string): string {
+  const cert = new X509Certificate(pem);
+  return `${label}: ${cert.subject.replace(/\n/g, ', ')}, valid until ${new Date(cert.validTo).toISOString()}, SHA-256 ${cert.fingerprint256}`;
+}
+
+export async function keysCommand(flag: string | undefined, action: string | undefined, io: Io): Promise<number> {
+  const source = configSource(flag);
+  // The demo uses the default key paths, so `hatrack keys` works on it too.
+  const signing = source.kind === 'file'
+    ? loadConfigFile(source.path).config.signing
+    : configSchema.shape.signing.parse(undefined);
+  const paths = {
+    keyPath: resolve(signing.key),
+    certPath: resolve(signing.cert),
+    nextKeyPath: resolve(signing.nextKey),
+    nextCertPath: resolve(signing.nextCert),
+  };
+
+  if (action === undefined || action === 'show') {
+    const keys = await loadOrCreateSigningKeys(paths);
+    if (keys.created) io.out(`generated ${signing.key} and ${signing.cert}`);
+    for (const w of keys.warnings) io.err(`warning: ${w}`);
+    io.out(describe('current', keys.current.certPem));
+    if (keys.next) io.out(describe('next', keys.next.certPem));
+    return 0;
+  }
+  if (action === 'rotate' || action === 'promote') {
+    const result = await rotateSigningKeys(paths, action === 'rotate' ? 'prepare' : 'promote');
+    if (action === 'rotate') {
+      io.out(result.changed ? `created the next key: ${signing.nextKey}, ${signing.nextCert}` : 'a next key is already waiting');
+      io.out(describe('next', result.keys.next!.certPem));
+      io.out('Upload /saml/metadata (it now lists both certificates) to every account, e.g.\n' +
+        '  aws iam update-saml-provider --saml-provider-arn <arn> --saml-metadata-document file://metadata.xml\n' +
+        'then run `hatrack keys promote` and restart the broker.');
+    } else {
+      io.out(describe('current', result.keys.current.certPem));
+      io.out('The next key now signs. Restart every broker process; keep the old certificate in IAM until they have.');
+    }
+    return 0;
+  }
+  io.err(`hatrack keys: unknown action "${action}" (show, rotate or promote)`);
+  return 2;
+}

@@ -1,0 +1,88 @@
+// Reads hatrack.yaml and validates it as a whole: YAML syntax, environment references, the schema,
+// then checks across sections. Every problem is reported at once, each with its path.
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { configSchema, type Config } from './schema.ts';
+import { formatPath, formatProblems, type ConfigProblem } from './problems.ts';
+import { resolveEnvRefs } from './env-refs.ts';
+import { compileRules, type CompiledRule } from '../mapping/rules.ts';
+import { HatrackError } from '../errors.ts';
+
+/** A validated configuration, with the role rules resolved for the mapping engine. */
+export interface LoadedConfig {
+  config: Config;
+  rules: CompiledRule[];
+  /** Where it came from, for messages: a file path or "built-in demo". */
+  source: string;
+}
+
+export class ConfigError extends HatrackError {
+  constructor(readonly source: string, readonly problems: ConfigProblem[]) {
+    super('config_invalid', 500, `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${formatProblems(problems)}`);
+  }
+}
+
+/** Validates an already-parsed document (YAML or the demo's object). Throws ConfigError. */
+export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const problems: ConfigProblem[] = [];
+  const resolved = withRedisOverride(resolveEnvRefs(raw, env, problems), env.REDIS_URL);
+  const parsed = configSchema.safeParse(resolved);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push({ path: formatPath(issue.path), message: issue.message });
+    throw new ConfigError(source, problems);
+  }
+  const config = parsed.data;
+  problems.push(...crossChecks(config));
+  const { rules, problems: ruleProblems } = compileRules(config.roles, {
+    partition: config.aws.partition,
+    samlProviderName: config.aws.samlProviderName,
+    accounts: config.accounts,
+  });
+  problems.push(...ruleProblems);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return { config, rules, source };
+}
+
+/** REDIS_URL in the environment replaces `store.redis` (ARCHITECTURE.md "Environment"). */
+function withRedisOverride(raw: unknown, redisUrl: string | undefined): unknown {
+  if (!redisUrl || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const doc = raw as Record<string, unknown>;
+  const store = doc.store !== null && typeof doc.store === 'object' ? doc.store : {};
+  return { ...doc, store: { ...store, redis: redisUrl } };
+}
+
+function crossChecks(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const url = new URL(config.publicUrl);
+  if (url.search || url.hash) problems.push({ path: 'publicUrl', message: 'must not have a query or fragment' });
+  const ids = new Set<string>();
+  config.connectors.forEach((c, i) => {
+    if (ids.has(c.id)) problems.push({ path: `connectors[${i}].id`, message: `duplicate connector id "${c.id}"` });
+    ids.add(c.id);
+    if (c.type === 'oidc' && new URL(c.issuer).protocol === 'http:' && !c.allowInsecureHttp) {
+      problems.push({ path: `connectors[${i}].issuer`, message: 'an http:// issuer needs allowInsecureHttp: true (development only)' });
+    }
+  });
+  if (config.store.redis && !config.session.secret) {
+    problems.push({ path: 'session.secret', message: 'is required with store.redis, so that every process accepts the same session cookies' });
+  }
+  return problems;
+}
+
+/** Reads and validates a YAML file. Throws ConfigError listing every problem. */
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(path, [{ path: '(file)', message: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? 'error'}` }]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(path, doc.errors.map((e) => ({
+      path: e.linePos ? `line ${e.linePos[0].line}` : '(yaml)',
+      message: e.message.split('\n')[0] ?? e.message,
+    })));
+  }
+  return validateConfig(doc.toJS(), path, env);
+}

@@ -1,0 +1,146 @@
+// The OpenID Connect connector: authorization code flow with PKCE (S256, always), state and nonce,
+// on openid-client v6. Discovery and algorithm pinning live in discovery.ts, the callback checks in
+// callback.ts, claims-to-identity in claims.ts.
+
+import * as client from 'openid-client';
+import { systemClock, type Clock } from '../../clock.ts';
+import { HatrackError, fail } from '../../errors.ts';
+import type { Identity } from '../../identity.ts';
+import type { Logger } from '../../log.ts';
+import { toPendingLogin, type CallbackInput, type FinishLoginInput, type OidcPendingLogin, type RedirectConnector, type StartLoginInput, type StartLoginResult } from '../connector.ts';
+import { checkCallback } from './callback.ts';
+import { identityFromClaims, needsUserinfo, type Claims } from './claims.ts';
+import { createDiscovery } from './discovery.ts';
+import { tokenGrantError, userinfoError } from './errors.ts';
+import { resolveOidcOptions, type OidcConnectorOptions, type ResolvedOidcOptions } from './options.ts';
+
+export interface OidcConnectorDeps {
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface OidcConnector extends RedirectConnector {
+  readonly type: 'oidc';
+  readonly options: Readonly<ResolvedOidcOptions>;
+}
+
+export function createOidcConnector(options: OidcConnectorOptions, deps: OidcConnectorDeps = {}): OidcConnector {
+  const o = resolveOidcOptions(options);
+  const clock = deps.clock ?? systemClock;
+  const discovery = createDiscovery(o, deps.log);
+
+  async function startLogin(input: StartLoginInput): Promise<StartLoginResult> {
+    checkRedirectUri(o, input.redirectUri);
+    const config = await discovery.get();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      ...o.authorizationParams,
+      redirect_uri: input.redirectUri,
+      response_type: 'code',
+      scope: o.scopes.join(' '),
+      state,
+      nonce,
+      // PKCE on every login, whether or not the provider advertises it (O16).
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    });
+    const pending: OidcPendingLogin = {
+      type: 'oidc',
+      connector: o.id,
+      state,
+      nonce,
+      codeVerifier,
+      redirectUri: input.redirectUri,
+      createdAt: clock.now().getTime(),
+      ...(input.returnTo !== undefined && { returnTo: input.returnTo }),
+    };
+    return { url: url.href, pending };
+  }
+
+  async function finishLogin(input: FinishLoginInput): Promise<Identity> {
+    const params = input.callback.url.searchParams;
+    const given = input.pending === undefined ? undefined : toPendingLogin(input.pending);
+    if (input.pending !== undefined && given === undefined) {
+      throw fail.unauthenticated('oidc_state_mismatch', 'This sign-in could not be completed. Please start again.',
+        `connector ${o.id}: the stored pending login is malformed`);
+    }
+    // A callback without a pending login is refused even while the provider is unreachable.
+    if (given === undefined) checkCallback(callbackContext(false), params, undefined);
+    const config = await discovery.get();
+    const { pending } = checkCallback(callbackContext(config.serverMetadata().authorization_response_iss_parameter_supported === true), params, given);
+
+    // The token request's redirect_uri is the one sent at the start, whatever host or scheme the
+    // callback reached us on (proxies); only the callback's parameters are taken from the request.
+    const currentUrl = new URL(pending.redirectUri);
+    currentUrl.search = params.toString();
+
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    try {
+      tokens = await client.authorizationCodeGrant(config, currentUrl, {
+        pkceCodeVerifier: pending.codeVerifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+        ...(o.authorizationParams.max_age !== undefined && { maxAge: Number(o.authorizationParams.max_age) }),
+      });
+    } catch (e) {
+      throw tokenGrantError(o.id, e);
+    }
+    const idClaims = tokens.claims() as Claims | undefined;
+    if (idClaims === undefined) {
+      throw fail.unauthenticated('oidc_id_token_invalid', 'The identity provider’s answer could not be verified.', `connector ${o.id}: token response has no ID token`);
+    }
+
+    let userinfo: Claims | undefined;
+    if (needsUserinfo(o, idClaims) && config.serverMetadata().userinfo_endpoint !== undefined) {
+      try {
+        // expectedSubject: UserInfo about anyone but the ID token's subject is refused (O12).
+        userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub as string) as Claims;
+      } catch (e) {
+        throw userinfoError(o.id, e);
+      }
+    }
+    return identityFromClaims(o, idClaims, userinfo);
+  }
+
+  function callbackContext(issParameterRequired: boolean) {
+    return { connector: o.id, issuer: o.issuer, issParameterRequired, now: clock.now().getTime(), maxLoginAgeMs: o.maxLoginAgeMs };
+  }
+
+  return {
+    id: o.id,
+    type: 'oidc',
+    displayName: o.displayName,
+    options: Object.freeze({ ...o, clientSecret: o.clientSecret === undefined ? undefined : '[set]' }),
+    startLogin,
+    finishLogin,
+    callbackState(callback: CallbackInput): string | undefined {
+      const states = callback.url.searchParams.getAll('state');
+      return states.length === 1 ? states[0] : undefined;
+    },
+    async ready() {
+      await discovery.get();
+    },
+  };
+}
+
+function checkRedirectUri(o: ResolvedOidcOptions, redirectUri: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(redirectUri);
+  } catch {
+    url = undefined;
+  }
+  const ok = url !== undefined && !url.hash && !url.username && !url.password
+    && (url.protocol === 'https:' || (url.protocol === 'http:' && (o.allowInsecureHttp || isLoopback(url.hostname))));
+  if (!ok) {
+    throw new HatrackError('oidc_config_invalid', 500, 'Hatrack is not configured correctly for this sign-in.',
+      `connector ${o.id}: redirectUri must be an absolute https URL without fragment or credentials`);
+  }
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}

@@ -1,0 +1,105 @@
+// The IAM side of the stand-in: SAML providers (what `aws iam create-saml-provider` would hold)
+// and roles with the few trust-policy facts AssumeRoleWithSAML consults.
+import { StandinError } from './errors.ts';
+import { newRoleId } from './ids.ts';
+import { parseIdpMetadata, type IdpMetadata } from './metadata.ts';
+
+export interface SamlProvider extends IdpMetadata {
+  arn: string;
+  account: string;
+  /** The provider's friendly name, the last part of its ARN. */
+  name: string;
+}
+
+export interface RoleOptions {
+  /** Seconds, 3600–43200 as IAM allows; default 3600. */
+  maxSessionDuration?: number;
+  /** Provider ARNs the trust policy names; default: any registered provider in the role's account. */
+  trustedProviders?: string[];
+  /** Whether the trust policy allows `sts:SetSourceIdentity`; default true. */
+  allowSetSourceIdentity?: boolean;
+  /** Whether the trust policy allows `sts:TagSession`; default true. */
+  allowTagSession?: boolean;
+}
+
+export interface Role {
+  arn: string;
+  account: string;
+  /** The role's name without its path. */
+  name: string;
+  roleId: string;
+  maxSessionDuration: number;
+  trustedProviders?: ReadonlySet<string>;
+  allowSetSourceIdentity: boolean;
+  allowTagSession: boolean;
+}
+
+const PROVIDER_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):saml-provider\/([\w.-]{1,128})$/;
+const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):role\/((?:[\x21-\x7e]+\/)*)([\w+=,.@-]{1,64})$/;
+
+export function parseProviderArn(arn: string): { account: string; name: string } | undefined {
+  const m = PROVIDER_ARN.exec(arn);
+  return m ? { account: m[2]!, name: m[3]! } : undefined;
+}
+
+export function parseRoleArn(arn: string): { account: string; name: string } | undefined {
+  const m = ROLE_ARN.exec(arn);
+  return m ? { account: m[2]!, name: m[4]! } : undefined;
+}
+
+/** The account an ARN belongs to: its fifth field. */
+export function accountOfArn(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}
+
+export class IamDirectory {
+  private readonly providers = new Map<string, SamlProvider>();
+  private readonly roles = new Map<string, Role>();
+
+  constructor(private readonly accountIdFor: (arn: string) => string = accountOfArn) {}
+
+  /** Registers or replaces (as update-saml-provider does) a SAML provider from its IdP metadata. */
+  registerSamlProvider(arn: string, metadataXml: string): SamlProvider {
+    const parsed = parseProviderArn(arn);
+    if (!parsed) throw new StandinError('InvalidInput', 400, `'${arn}' is not a SAML provider ARN.`);
+    const provider = { ...parseIdpMetadata(metadataXml), arn, account: this.accountIdFor(arn), name: parsed.name };
+    this.providers.set(arn, provider);
+    return provider;
+  }
+
+  registerRole(arn: string, options: RoleOptions = {}): Role {
+    const parsed = parseRoleArn(arn);
+    if (!parsed) throw new StandinError('InvalidInput', 400, `'${arn}' is not a role ARN.`);
+    const max = options.maxSessionDuration ?? 3600;
+    if (!Number.isInteger(max) || max < 3600 || max > 43200) {
+      throw new StandinError('InvalidInput', 400, 'MaxSessionDuration must be between 3600 and 43200 seconds.');
+    }
+    const previous = this.roles.get(arn);
+    const role: Role = {
+      arn,
+      account: this.accountIdFor(arn),
+      name: parsed.name,
+      roleId: previous?.roleId ?? newRoleId(),
+      maxSessionDuration: max,
+      trustedProviders: options.trustedProviders ? new Set(options.trustedProviders) : undefined,
+      allowSetSourceIdentity: options.allowSetSourceIdentity ?? true,
+      allowTagSession: options.allowTagSession ?? true,
+    };
+    this.roles.set(arn, role);
+    return role;
+  }
+
+  provider(arn: string): SamlProvider | undefined {
+    return this.providers.get(arn);
+  }
+
+  role(arn: string): Role | undefined {
+    return this.roles.get(arn);
+  }
+
+  /** Whether the role's trust policy lets principals federated by `provider` assume it. */
+  trusts(role: Role, provider: SamlProvider): boolean {
+    if (role.trustedProviders) return role.trustedProviders.has(provider.arn);
+    return role.account === provider.account;
+  }
+}

@@ -1,0 +1,129 @@
+// The built-in demo (ARCHITECTURE.md "Demo"): in one process, the broker, the dev OpenID provider
+// with the people of the IAM story, and the offline AWS stand-in, wired as a real deployment would
+// be — the stand-in trusts Hatrack's metadata the way IAM would after `create-saml-provider`.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { validateConfig } from '../config/load.ts';
+import type { Logger } from '../log.ts';
+import { startHatrack, type RunningHatrack } from '../main.ts';
+import { createAwsStandin, type AwsStandin } from './aws-standin/index.ts';
+import { DEMO_CLIENT_ID, demoConfig } from './demo-config.ts';
+import { demoPeople, type DemoPerson } from './demo-people.ts';
+import { startDevOidcProvider } from './oidc-provider.ts';
+
+export interface DemoOptions {
+  /** The broker's port; the OpenID provider takes the next one, the AWS stand-in the one after. 0: free ports. */
+  port: number;
+  /** Address every server binds; default HOST from the environment, else 127.0.0.1. */
+  host?: string;
+  /** Host name in the URLs the browser sees; default localhost. */
+  publicHost?: string;
+  log: Logger;
+  /** Where certs/ lives; default the working directory. */
+  baseDir?: string;
+  /** The store to use; default in memory, or REDIS_URL from the environment. */
+  store?: { redis?: string; keyPrefix?: string };
+}
+
+export interface RunningDemo {
+  url: string;
+  people: readonly DemoPerson[];
+  hatrack: RunningHatrack;
+  standin: AwsStandin;
+  standinUrl: string;
+  oidcIssuer: string;
+  banner: string;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** A port the OS reports free right now (for the servers that need their URL before they start). */
+async function freePort(host: string): Promise<number> {
+  const probe = createServer();
+  const port = await listen(probe, 0, host);
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const host = options.host ?? process.env.HOST ?? '127.0.0.1';
+  const publicHost = options.publicHost ?? 'localhost';
+  const log = options.log;
+
+  // The broker's port first: every other URL is derived from it.
+  const brokerServer = createServer();
+  const brokerPort = await listen(brokerServer, options.port, host);
+  const oidcPort = options.port === 0 ? await freePort(host) : brokerPort + 1;
+  const awsPort = options.port === 0 ? 0 : brokerPort + 2;
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+
+  try {
+    const standin = createAwsStandin({ log: log.child({ component: 'aws-standin' }) });
+    const { url: standinListenUrl } = await standin.listen(awsPort, host);
+    closers.push(() => standin.close());
+    const standinUrl = `http://${publicHost}:${new URL(standinListenUrl).port}`;
+
+    const people = demoPeople();
+    const secrets = { clientSecret: randomBytes(24).toString('base64url'), sessionSecret: randomBytes(32).toString('base64url') };
+    const ports = { broker: brokerPort, oidc: oidcPort, aws: Number(new URL(standinUrl).port) };
+    const raw = { ...demoConfig(ports, secrets, publicHost), ...(options.store && { store: options.store }) };
+    const loaded = validateConfig(raw, 'built-in demo');
+
+    const oidc = await startDevOidcProvider({
+      issuer: `http://${publicHost}:${oidcPort}`,
+      port: oidcPort,
+      host,
+      clients: [{
+        client_id: DEMO_CLIENT_ID,
+        client_secret: secrets.clientSecret,
+        redirect_uris: [`${loaded.config.publicUrl}/oidc/demo/callback`],
+      }],
+      people,
+      log: log.child({ component: 'dev-oidc' }),
+    });
+    closers.push(() => oidc.close());
+
+    const hatrack = await startHatrack(loaded, { port: brokerPort, host, log, baseDir: options.baseDir, server: brokerServer });
+    closers.push(() => hatrack.close());
+
+    // What an administrator does once per account (README "Register Hatrack in IAM").
+    const providers = new Set<string>();
+    for (const rule of loaded.rules) {
+      for (const role of rule.roles) {
+        if (!providers.has(role.providerArn)) standin.registerSamlProvider(role.providerArn, hatrack.idpMetadataXml);
+        providers.add(role.providerArn);
+        standin.registerRole(role.roleArn, { maxSessionDuration: 43200, trustedProviders: [role.providerArn] });
+      }
+    }
+
+    const url = `${loaded.config.publicUrl}/`;
+    const banner = [
+      '',
+      `Hatrack demo: open ${url}`,
+      '',
+      'Sign in as one of the demo people (passwords are new on every start):',
+      ...people.map((p) => `  ${p.username.padEnd(6)} ${p.password}   ${p.groups.join(', ')}`),
+      '',
+      `Dev OpenID provider: ${oidc.issuer}`,
+      `Offline AWS stand-in (STS, federation, console): ${standinUrl}`,
+      `IdP metadata for IAM: ${url}saml/metadata`,
+      '',
+    ].join('\n');
+
+    return { url, people, hatrack, standin, standinUrl, oidcIssuer: oidc.issuer, banner, close: closeAll };
+  } catch (e) {
+    await closeAll();
+    brokerServer.close();
+    throw e;
+  }
+}

@@ -1,0 +1,88 @@
+// Browser sign-in: start a login at a connector, finish it at the callback, sign out.
+// Thin: parse → call the connector → keep the identity in a fresh session.
+import { Router, type Request } from 'express';
+import { savePendingLogin, takePendingLogin, type RedirectConnector } from '../connectors/connector.ts';
+import { fail } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Store } from '../store/store.ts';
+import { requireCsrf } from './csrf.ts';
+import { safeReturnTo } from './return-to.ts';
+import { toStored } from './session-identity.ts';
+import { rateLimit } from './rate-limit.ts';
+
+export interface AuthRouteDeps {
+  connectors: ReadonlyMap<string, RedirectConnector>;
+  store: Store;
+  publicUrl: string;
+  publicOrigin: string;
+  log: Logger;
+  metrics: Metrics;
+}
+
+function regenerate(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
+}
+
+function destroy(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
+}
+
+export function authRoutes(deps: AuthRouteDeps): Router {
+  const router = Router();
+  const loginLimit = rateLimit(deps.store, { bucket: 'login', limit: 30, windowMs: 60_000 });
+
+  const connectorFor = (id: unknown): RedirectConnector => {
+    const connector = typeof id === 'string' ? deps.connectors.get(id) : undefined;
+    if (!connector) throw fail.notFound('unknown_connector', 'There is no such sign-in method.');
+    return connector;
+  };
+  const callbackUrl = (c: RedirectConnector) => `${deps.publicUrl}/oidc/${c.id}/callback`;
+
+  router.get('/login/:connector', loginLimit, async (req, res) => {
+    const connector = connectorFor(req.params.connector);
+    const returnTo = safeReturnTo(req.query.returnTo);
+    const start = await connector.startLogin({ redirectUri: callbackUrl(connector), returnTo });
+    // Kept server-side in the shared store, so the callback may land on any broker process (R6).
+    await savePendingLogin(deps.store, start.pending);
+    // Binds the login to this browser: the callback must come back to the same session (O14).
+    req.session.loginState = start.pending.state;
+    res.set('Cache-Control', 'no-store').redirect(303, start.url);
+  });
+
+  router.get('/oidc/:connector/callback', loginLimit, async (req, res) => {
+    const connector = connectorFor(req.params.connector);
+    const callback = { url: new URL(req.originalUrl, deps.publicOrigin) };
+    const state = connector.callbackState(callback);
+    if (!state || state !== req.session.loginState) {
+      throw fail.unauthenticated('login_state_mismatch', 'This sign-in was not started in this browser, or it was already used. Please sign in again.');
+    }
+    delete req.session.loginState;
+    // Consumed once, atomically: a replayed callback finds nothing (O14, O20).
+    const pending = await takePendingLogin(deps.store, state);
+    if (pending && pending.connector !== connector.id) {
+      throw fail.unauthenticated('login_state_mismatch', 'This sign-in was started with another sign-in method. Please sign in again.');
+    }
+    try {
+      const identity = await connector.finishLogin({ callback, pending });
+      // W3: a new session ID at login; the pre-login session is gone.
+      await regenerate(req);
+      req.session.identity = toStored(identity);
+      deps.metrics.inc('logins_total', 'Completed and failed sign-ins.', { connector: connector.id, result: 'ok' });
+      deps.log.info('signed in', { connector: connector.id, subject: identity.subject, email: identity.email, groups: identity.groups.length });
+      res.redirect(303, `${deps.publicUrl}${safeReturnTo(pending?.returnTo)}`);
+    } catch (e) {
+      deps.metrics.inc('logins_total', 'Completed and failed sign-ins.', { connector: connector.id, result: 'failed' });
+      throw e;
+    }
+  });
+
+  router.post('/logout', requireCsrf(deps.publicOrigin), async (req, res) => {
+    const who = req.session.identity?.email;
+    await destroy(req);
+    if (who) deps.log.info('signed out', { email: who });
+    res.redirect(303, `${deps.publicUrl}/`);
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+// The one place where errors become HTTP: a HatrackError keeps its status and safe message; any
+// other error is a 500 with a reference to the log line, never a stack trace.
+import { randomBytes } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { HatrackError, isHatrackError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Renderer } from './render.ts';
+
+const headings: Record<number, string> = {
+  400: 'That request was not understood',
+  401: 'Sign-in failed',
+  403: 'Not allowed',
+  404: 'Not found',
+  413: 'That request was too large',
+  429: 'Slow down',
+  502: 'A service Hatrack depends on failed',
+  503: 'Hatrack is unavailable right now',
+};
+
+/** Errors thrown by Express's own parsers carry `status` and `type`. */
+function fromParserError(e: unknown): HatrackError | undefined {
+  const err = e as { status?: number; type?: string };
+  if (err?.type === 'entity.too.large') return new HatrackError('body_too_large', 413, 'The request body is too large.');
+  if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+    return new HatrackError('bad_request', 400, 'The request could not be read.', err.type);
+  }
+  return undefined;
+}
+
+export function wantsJson(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+export function errorHandler(deps: { log: Logger; render: Renderer; base: string }) {
+  // Express recognises error middleware by its four parameters.
+  return (e: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const reference = randomBytes(6).toString('hex');
+    const known = isHatrackError(e) ? e : fromParserError(e);
+    const error = known ?? new HatrackError('internal', 500, 'Something went wrong on our side.');
+    const fields = { reference, code: error.code, status: error.status, method: req.method, path: req.path, detail: error.detail };
+    if (known) deps.log.warn('request refused', fields);
+    else deps.log.error('request failed', { ...fields, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), stack: e instanceof Error ? e.stack : undefined });
+
+    if (res.headersSent) return;
+    res.status(error.status).set('Cache-Control', 'no-store');
+    if (wantsJson(req)) {
+      res.json({ error: error.code, message: error.message, reference });
+      return;
+    }
+    res.type('html').send(deps.render('error.njk', {
+      title: headings[error.status] ?? 'Error',
+      heading: headings[error.status] ?? 'Something went wrong',
+      message: error.message,
+      code: error.code,
+      reference,
+      base: deps.base,
+    }));
+  };
+}

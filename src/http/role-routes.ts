@@ -1,0 +1,110 @@
+// The signed-in side: the role picker, and the two ways to wear a role (console, keys).
+// Entitlements are re-derived from the verified identity on every request (W6); GET never
+// assumes a role (W5).
+import { Router, type Request } from 'express';
+import type { HatRack, RequestMeta } from '../broker/types.ts';
+import type { Identity } from '../identity.ts';
+import type { Grant } from '../mapping/types.ts';
+import { fail } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import { credentialsViews } from '../aws/credentials-format.ts';
+import { csrfToken, requireCsrf } from './csrf.ts';
+import { fromStored } from './session-identity.ts';
+import type { Renderer } from './render.ts';
+import { rateLimit } from './rate-limit.ts';
+import { wantsJson } from './errors.ts';
+import type { RedirectConnector } from '../connectors/connector.ts';
+
+export interface RoleRouteDeps {
+  hats: HatRack;
+  store: Store;
+  render: Renderer;
+  connectors: ReadonlyMap<string, RedirectConnector>;
+  base: string;
+  publicOrigin: string;
+  region: string;
+}
+
+function signedIn(req: Request): Identity {
+  const stored = req.session.identity;
+  if (!stored) throw fail.unauthenticated('signed_out', 'You are not signed in (or your session has ended). Please sign in again.');
+  return fromStored(stored);
+}
+
+function meta(req: Request): RequestMeta {
+  return { ip: req.ip, userAgent: req.get('user-agent'), via: 'browser' };
+}
+
+function hours(seconds: number): string {
+  return seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.round(seconds / 60)} min`;
+}
+
+/** Grants grouped by account, in rule order, for the picker. */
+function byAccount(grants: Grant[]) {
+  const accounts = new Map<string, { id: string; alias?: string; filterText: string; grants: object[] }>();
+  for (const g of grants) {
+    let a = accounts.get(g.accountId);
+    if (!a) accounts.set(g.accountId, (a = { id: g.accountId, alias: g.accountAlias, filterText: `${g.accountAlias ?? ''} ${g.accountId}`, grants: [] }));
+    a.grants.push({ ...g, hours: hours(g.sessionDuration), filterText: `${g.roleName} ${g.roleArn}` });
+  }
+  return [...accounts.values()];
+}
+
+export function roleRoutes(deps: RoleRouteDeps): Router {
+  const router = Router();
+  const csrf = requireCsrf(deps.publicOrigin);
+  const roleLimit = rateLimit(deps.store, { bucket: 'role', limit: 60, windowMs: 60_000 });
+
+  router.get('/', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const stored = req.session.identity;
+    if (!stored) {
+      const connectors = [...deps.connectors.values()].map((c) => ({ id: c.id, displayName: c.displayName }));
+      res.send(deps.render('login.njk', { title: 'Sign in', base: deps.base, connectors, returnTo: '/' }));
+      return;
+    }
+    const identity = fromStored(stored);
+    res.send(deps.render('roles.njk', {
+      title: 'Pick a role',
+      base: deps.base,
+      user: identity,
+      csrf: csrfToken(req),
+      accounts: byAccount(deps.hats.grants(identity)),
+    }));
+  });
+
+  router.post('/aws/console', roleLimit, csrf, async (req, res) => {
+    const identity = signedIn(req);
+    const grant = deps.hats.requireGrant(identity, req.body?.role);
+    const destination = typeof req.body?.destination === 'string' && req.body.destination ? req.body.destination : undefined;
+    const url = await deps.hats.consoleUrl(identity, grant, { ...meta(req), destination });
+    // The sign-in URL is a bearer secret: delivered by redirect only, never rendered or logged.
+    res.set('Cache-Control', 'no-store').redirect(303, url);
+  });
+
+  router.post('/aws/credentials', roleLimit, csrf, async (req, res) => {
+    const identity = signedIn(req);
+    const grant = deps.hats.requireGrant(identity, req.body?.role);
+    const creds = await deps.hats.credentials(identity, grant, meta(req));
+    res.set('Cache-Control', 'no-store');
+    const views = credentialsViews(creds, { region: deps.region, profile: grant.roleName });
+    if (wantsJson(req)) {
+      res.json(JSON.parse(views.credentialProcessJson));
+      return;
+    }
+    res.send(deps.render('keys.njk', {
+      title: 'Temporary keys',
+      base: deps.base,
+      user: identity,
+      csrf: csrfToken(req),
+      roleArn: grant.roleArn,
+      expiration: creds.expiration.toISOString(),
+      expirationText: creds.expiration.toUTCString(),
+      envBlock: views.envExports,
+      fileBlock: views.credentialsFile,
+      jsonBlock: views.credentialProcessJson,
+    }));
+  });
+
+  return router;
+}

@@ -1,0 +1,30 @@
+// Response headers for every page. The CSP allows only our own scripts and styles; form-action
+// must also allow the AWS federation origin, because Chromium applies form-action to the
+// redirect that follows the "Console" form's POST.
+import type { NextFunction, Request, Response } from 'express';
+
+export function securityHeaders(options: { formActionOrigins: string[]; https: boolean }) {
+  const formAction = ["'self'", ...new Set(options.formActionOrigins)].join(' ');
+  const csp = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "connect-src 'self'",
+    `form-action ${formAction}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.set({
+      'Content-Security-Policy': csp,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      // Sign-in URLs and codes must never leak through Referer (SECURITY.md W12).
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+    });
+    if (options.https) res.set('Strict-Transport-Security', 'max-age=31536000');
+    next();
+  };
+}

@@ -1,0 +1,146 @@
+// Composition root: configuration → keys → store → connectors → broker → HTTP app → listen.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { createAuditLog } from './audit/audit.ts';
+import { awsEndpoints } from './aws/partition.ts';
+import { loadOrCreateSigningKeys } from './aws/keys.ts';
+import { createXmlSigner } from './aws/signer.ts';
+import { idpMetadataXml } from './aws/metadata.ts';
+import { closeStsClients } from './aws/sts.ts';
+import { createHatRack } from './broker/hat-rack.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { LoadedConfig } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import type { RedirectConnector } from './connectors/connector.ts';
+import { createOidcConnector } from './connectors/oidc/index.ts';
+import { createApp } from './http/app.ts';
+import type { Logger } from './log.ts';
+import { Metrics } from './metrics.ts';
+import { createStore } from './store/index.ts';
+import type { Store } from './store/store.ts';
+
+export interface StartOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Address to bind; default all interfaces (a container), HOST in the environment. */
+  host?: string;
+  log: Logger;
+  clock?: Clock;
+  /** Base directory for relative key paths; default the working directory. */
+  baseDir?: string;
+  /**
+   * An already-listening server to serve on instead of opening one: the demo binds its port
+   * before it knows the public URL that the configuration needs.
+   */
+  server?: Server;
+}
+
+export interface RunningHatrack {
+  listenUrl: string;
+  /** The IdP metadata to upload to IAM in every account. */
+  idpMetadataXml: string;
+  entityId: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+function connectorsFrom(config: Config, deps: { clock: Clock; log: Logger }): Map<string, RedirectConnector> {
+  const connectors = new Map<string, RedirectConnector>();
+  for (const c of config.connectors) {
+    connectors.set(c.id, createOidcConnector({ ...c, displayName: c.displayName ?? c.id }, { clock: deps.clock, log: deps.log.child({ connector: c.id }) }));
+  }
+  return connectors;
+}
+
+export async function startHatrack(loaded: LoadedConfig, options: StartOptions): Promise<RunningHatrack> {
+  const { config, rules } = loaded;
+  const log = options.log;
+  const clock = options.clock ?? systemClock;
+  const baseDir = options.baseDir ?? process.cwd();
+  const publicUrl = config.publicUrl.replace(/\/+$/, '');
+
+  const keys = await loadOrCreateSigningKeys({
+    keyPath: resolve(baseDir, config.signing.key),
+    certPath: resolve(baseDir, config.signing.cert),
+    nextKeyPath: resolve(baseDir, config.signing.nextKey),
+    nextCertPath: resolve(baseDir, config.signing.nextCert),
+  });
+  if (keys.created) log.info('generated a new signing key and certificate', { cert: config.signing.cert });
+  for (const warning of keys.warnings) log.warn(warning);
+  const signer = createXmlSigner(keys);
+  const entityId = config.signing.entityId ?? `${publicUrl}/saml/metadata`;
+  const metadata = idpMetadataXml({ entityId, certificates: signer.certificates, ssoUrl: `${publicUrl}/` });
+
+  const endpoints = awsEndpoints(config.aws.partition, config.aws.region);
+  const store = createStore(config.store, { log, clock });
+  if (!config.store.redis) log.warn('sessions and login state are kept in memory: fine for one process in development, lost on restart, and not shared between processes; set store.redis for production');
+  let sessionSecret = config.session.secret;
+  if (!sessionSecret) {
+    sessionSecret = randomBytes(32).toString('base64url');
+    log.warn('no session.secret configured: a random one is used, so sessions end when the process restarts');
+  }
+
+  const metrics = new Metrics();
+  const federationEndpoint = config.aws.federationEndpoint ?? endpoints.federation;
+  const hats = createHatRack({
+    rules,
+    idp: {
+      entityId,
+      signer,
+      recipient: config.aws.signinUrl ?? endpoints.samlRecipient,
+      audience: endpoints.samlAudience,
+    },
+    sts: { region: config.aws.region, endpoint: config.aws.stsEndpoint },
+    console: {
+      federationEndpoint,
+      issuerUrl: `${publicUrl}/`,
+      destination: config.aws.consoleDestination ?? endpoints.console,
+    },
+    audit: createAuditLog(log),
+    clock,
+  });
+
+  const app = createApp({
+    publicUrl,
+    trustProxy: config.trustProxy,
+    sessionSecret,
+    sessionTtlSeconds: config.session.ttl,
+    region: config.aws.region,
+    store,
+    connectors: connectorsFrom(config, { clock, log }),
+    hats,
+    idpMetadataXml: () => metadata,
+    formActionOrigins: [new URL(federationEndpoint).origin],
+    log,
+    metrics,
+  });
+
+  const server = options.server ?? createServer();
+  server.on('request', app);
+  if (!server.listening) {
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(options.port, options.host ?? process.env.HOST, () => done());
+    });
+  }
+  const address = server.address() as AddressInfo;
+  const listenUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  log.info('listening', { listen: listenUrl, publicUrl, entityId });
+
+  return {
+    listenUrl,
+    idpMetadataXml: metadata,
+    entityId,
+    store,
+    async close() {
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      await store.close();
+      closeStsClients();
+    },
+  };
+}

@@ -1,0 +1,344 @@
+// The shared Store: Redis through node-redis v6, so that any number of broker processes share
+// login state (ARCHITECTURE.md "Scale-out", SECURITY.md R6). The only file that imports `redis`.
+//
+// Atomicity (SECURITY.md R2/R4): setIfAbsent is SET NX PX, consume is GETDEL, increment is one
+// Lua script (INCR, then PEXPIRE only when the counter is new), touch is PEXPIRE. Nothing is ever
+// read and then written in two round trips.
+//
+// Faults (SECURITY.md R1): every call settles within `commandTimeoutMs`.
+// - `disableOfflineQueue: true`: while the connection is down a call is refused at once
+//   (ClientOfflineError) instead of waiting in an unbounded queue for Redis to come back.
+// - node-redis' own command timeout (`commandOptions.timeout`) only covers a command that has not
+//   been written to the socket yet, so each call also races a deadline of its own: a Redis that
+//   accepts the command but never answers (paused, overloaded, a half-open connection) cannot
+//   hold a request longer than the deadline.
+// - `commandsQueueMaxLength` bounds what may pile up on a connection that stopped answering.
+// - Reconnection never gives up: exponential backoff from 50 ms, capped at `maxReconnectDelayMs`,
+//   with jitter, so service resumes by itself when Redis returns. A connection that has stopped
+//   answering while still looking open (no reply since a call that then timed out, or a
+//   handshake that never completes) is replaced by a fresh client, which also re-resolves DNS
+//   after a managed-Redis failover.
+// - The client's 'error' events are always handled: logged once per outage (with how many
+//   followed) and once more when the store is back, never a crash, never a flood.
+// - The connection is made in the background: a store created while Redis is down answers 503
+//   until Redis is up, and the process does not crash.
+// Every error is a HatrackError `store_unavailable` (503), except a reply that is a bug rather
+// than an outage (e.g. WRONGTYPE), which is `store_error` (500). Keys and values are never logged.
+//
+// Cluster is not supported by this class: a `redis://` or `rediss://` URL names one standalone
+// server (or a proxy / managed endpoint in front of one). Every command touches a single key, so
+// a cluster client could be slotted in later without changing the operations.
+import { ClientOfflineError, createClient, ErrorReply, TimeoutError } from 'redis';
+import type { Logger } from '../log.ts';
+import type { Store } from './store.ts';
+import { HatrackError } from '../errors.ts';
+import { checkTtl, describeError, storeRejected, storeUnavailable } from './errors.ts';
+
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://…` for TLS. */
+  url: string;
+  /** Prepended to every key, so that several deployments can share one Redis. */
+  keyPrefix?: string;
+  /** Upper bound on how long any one call may take before it rejects with `store_unavailable`. */
+  commandTimeoutMs?: number;
+  /** Upper bound on opening a TCP (and TLS) connection. */
+  connectTimeoutMs?: number;
+  /** The cap on the reconnect backoff. */
+  maxReconnectDelayMs?: number;
+  /** Commands that may wait on one connection (written or not) before new ones are refused. */
+  maxQueueLength?: number;
+  /** Extra trusted CA certificates (PEM) for `rediss://`; the system store is used otherwise. */
+  tlsCa?: string | Buffer;
+  log: Logger;
+}
+
+const DEFAULTS = {
+  keyPrefix: 'hatrack:',
+  commandTimeoutMs: 1000,
+  connectTimeoutMs: 2000,
+  maxReconnectDelayMs: 2000,
+  maxQueueLength: 10_000,
+} as const;
+
+/** INCR, and give the counter its TTL when it is new (or somehow has none): one atomic step. */
+const INCREMENT_SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return n`;
+
+/** Error replies that mean "Redis cannot serve right now", as opposed to a bug in the call. */
+const OUTAGE_REPLY = /^(LOADING|READONLY|MASTERDOWN|MISCONF|OOM|BUSY|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|NOAUTH|WRONGPASS|NOPERM)\b/;
+
+type Client = ReturnType<typeof createClient>;
+
+class DeadlineExceeded extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+/** The store is returned at once; it connects in the background. */
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  return new RedisStore(options);
+}
+
+export class RedisStore implements Store {
+  readonly #url: string;
+  readonly #prefix: string;
+  readonly #commandTimeoutMs: number;
+  readonly #connectTimeoutMs: number;
+  readonly #maxReconnectDelayMs: number;
+  readonly #maxQueueLength: number;
+  readonly #tlsCa: string | Buffer | undefined;
+  readonly #log: Logger;
+  /** Where the store points, for log lines: scheme, host and port only — never credentials. */
+  readonly #target: string;
+
+  #client: Client;
+  #closed = false;
+  #everReady = false;
+  /** Set while an outage is being reported: when it began and how many failures it has seen. */
+  #outage: { since: number; failures: number; replaced: number } | undefined;
+  /** When the last call succeeded (performance.now()). */
+  #lastSuccessAt = 0;
+  /** When the current connection's TCP socket opened and its handshake began, until ready. */
+  #handshakeSince: number | undefined;
+  #lastRecycleAt = -Infinity;
+
+  constructor(options: RedisStoreOptions) {
+    this.#url = options.url;
+    this.#target = describeTarget(options.url);
+    this.#prefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
+    this.#commandTimeoutMs = positive(options.commandTimeoutMs, DEFAULTS.commandTimeoutMs, 'commandTimeoutMs');
+    this.#connectTimeoutMs = positive(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs');
+    this.#maxReconnectDelayMs = positive(options.maxReconnectDelayMs, DEFAULTS.maxReconnectDelayMs, 'maxReconnectDelayMs');
+    this.#maxQueueLength = positive(options.maxQueueLength, DEFAULTS.maxQueueLength, 'maxQueueLength');
+    this.#tlsCa = options.tlsCa;
+    this.#log = options.log.child({ component: 'store', backend: 'redis', target: this.#target });
+    this.#client = this.#open();
+  }
+
+  /** True while the current connection is up and its handshake done. */
+  get isReady(): boolean {
+    return this.#client.isReady;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    const ttl = checkTtl(ttlMs, 'redis set');
+    await this.#run('set', (c) => c.set(this.#prefix + key, value, { expiration: { type: 'PX', value: ttl } }));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl(ttlMs, 'redis setIfAbsent');
+    const reply = await this.#run('setIfAbsent', (c) =>
+      c.set(this.#prefix + key, value, { condition: 'NX', expiration: { type: 'PX', value: ttl } }));
+    return reply !== null;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const reply = await this.#run('get', (c) => c.get(this.#prefix + key));
+    return reply ?? undefined;
+  }
+
+  async consume(key: string): Promise<string | undefined> {
+    const reply = await this.#run('consume', (c) => c.getDel(this.#prefix + key));
+    return reply ?? undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#run('delete', (c) => c.del(this.#prefix + key));
+  }
+
+  async increment(key: string, ttlMs: number): Promise<number> {
+    const ttl = checkTtl(ttlMs, 'redis increment');
+    const reply = await this.#run('increment', (c) =>
+      c.eval(INCREMENT_SCRIPT, { keys: [this.#prefix + key], arguments: [String(ttl)] }));
+    if (typeof reply !== 'number') throw storeRejected('redis increment: unexpected reply type');
+    return reply;
+  }
+
+  async touch(key: string, ttlMs: number): Promise<boolean> {
+    const ttl = checkTtl(ttlMs, 'redis touch');
+    const reply = await this.#run('touch', (c) => c.pExpire(this.#prefix + key, ttl));
+    return reply === 1;
+  }
+
+  async ping(): Promise<void> {
+    await this.#run('ping', (c) => c.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const client = this.#client;
+    // Let answered-soon commands finish, but never wait on a Redis that does not answer.
+    await withDeadline(client.close(), this.#commandTimeoutMs).catch(() => undefined);
+    client.destroy();
+  }
+
+  /** A new client, connecting in the background; its events are handled for its whole life. */
+  #open(): Client {
+    let client: Client;
+    try {
+      client = createClient({
+        url: this.#url,
+        disableOfflineQueue: true,
+        commandsQueueMaxLength: this.#maxQueueLength,
+        commandOptions: { timeout: this.#commandTimeoutMs },
+        // Redis Enterprise maintenance hints: nothing to gain on plain Redis, one less handshake step.
+        maintNotifications: 'disabled',
+        socket: {
+          connectTimeout: this.#connectTimeoutMs,
+          reconnectStrategy: (retries: number) => backoff(retries, this.#maxReconnectDelayMs),
+          ...(this.#tlsCa !== undefined ? { ca: this.#tlsCa } : {}),
+        },
+      });
+    } catch (err) {
+      // A malformed URL: a configuration error, reported without echoing the URL (credentials).
+      throw new HatrackError('store_config_invalid', 500, 'The session store is misconfigured.',
+        `redis: ${err instanceof Error ? err.message.replaceAll(this.#url, '<url>') : 'invalid options'}`);
+    }
+    client.on('error', (err: unknown) => this.#onClientError(client, err));
+    client.on('connect', () => {
+      if (client === this.#client) this.#handshakeSince = performance.now();
+    });
+    client.on('ready', () => this.#onClientReady(client));
+    client.connect().catch(() => {
+      // Rejects only when the client is closed or replaced while connecting; failures on the way
+      // were reported through 'error' and retried by the reconnect strategy.
+    });
+    return client;
+  }
+
+  /** Runs one call against the current client, bounded by the command deadline. */
+  async #run<T>(op: string, call: (client: Client) => Promise<T>): Promise<T> {
+    if (this.#closed) throw storeUnavailable(`redis ${op}: the store is closed`);
+    const client = this.#client;
+    const startedAt = performance.now();
+    try {
+      const result = await withDeadline(call(client), this.#commandTimeoutMs);
+      this.#onSuccess(client);
+      return result;
+    } catch (err) {
+      throw this.#onFailure(op, client, startedAt, err);
+    }
+  }
+
+  #onSuccess(client: Client): void {
+    if (client !== this.#client) return;
+    this.#lastSuccessAt = performance.now();
+    this.#endOutage();
+  }
+
+  #onFailure(op: string, client: Client, startedAt: number, err: unknown): HatrackError {
+    if (err instanceof HatrackError) return err;
+    if (err instanceof ErrorReply && !OUTAGE_REPLY.test(err.message)) {
+      return storeRejected(`redis ${op}: ${firstWord(err.message)} reply`, err);
+    }
+    const reason = describeError(err);
+    if (client === this.#client && !this.#closed) {
+      // "Offline" alone is no news: either an outage was already reported by the client's
+      // 'error' event, or the first connection is still being made.
+      if (!(err instanceof ClientOfflineError) || this.#outage) this.#beginOutage(reason);
+      const now = performance.now();
+      const timedOut = err instanceof DeadlineExceeded || err instanceof TimeoutError;
+      const stuckAnswering = timedOut && client.isReady && this.#lastSuccessAt < startedAt;
+      const stuckHandshake = !client.isReady && this.#handshakeSince !== undefined &&
+        now - this.#handshakeSince > this.#connectTimeoutMs + this.#commandTimeoutMs;
+      if ((stuckAnswering || stuckHandshake) && now - this.#lastRecycleAt > this.#connectTimeoutMs + this.#commandTimeoutMs) {
+        this.#recycle(stuckAnswering ? 'no answer on an open connection' : 'connection handshake not completing');
+      }
+    }
+    return storeUnavailable(`redis ${op}: ${reason}`, err);
+  }
+
+  /**
+   * Replaces a connection that looks open but does not answer; its pending calls fail now.
+   * Logged as a warning once per outage; later replacements in the same outage are counted.
+   */
+  #recycle(why: string): void {
+    this.#lastRecycleAt = performance.now();
+    if (this.#outage && this.#outage.replaced > 0) this.#log.debug('redis connection replaced', { reason: why });
+    else this.#log.warn('redis connection replaced', { reason: why });
+    if (this.#outage) this.#outage.replaced++;
+    const old = this.#client;
+    this.#handshakeSince = undefined;
+    this.#client = this.#open();
+    old.destroy();
+  }
+
+  #onClientError(client: Client, err: unknown): void {
+    if (client !== this.#client || this.#closed) return;
+    this.#handshakeSince = undefined;
+    this.#beginOutage(describeError(err));
+  }
+
+  #onClientReady(client: Client): void {
+    if (client !== this.#client) return;
+    this.#handshakeSince = undefined;
+    if (!this.#everReady) {
+      this.#everReady = true;
+      this.#log.info('redis store connected');
+    }
+    this.#endOutage();
+  }
+
+  #beginOutage(reason: string): void {
+    if (this.#outage) {
+      this.#outage.failures++;
+      return;
+    }
+    this.#outage = { since: performance.now(), failures: 1, replaced: 0 };
+    this.#log.warn('redis store unavailable; calls fail with 503 until it is back', { reason });
+  }
+
+  #endOutage(): void {
+    if (!this.#outage) return;
+    const { since, failures, replaced } = this.#outage;
+    this.#outage = undefined;
+    this.#log.info('redis store available again', { downForMs: Math.round(performance.now() - since), failures, replacedConnections: replaced });
+  }
+}
+
+/** Exponential from 50 ms, capped, with up to 100 ms of jitter so that brokers do not stampede. */
+function backoff(retries: number, capMs: number): number {
+  return Math.min(50 * 2 ** Math.min(retries, 16), capMs) + Math.floor(Math.random() * 100);
+}
+
+/** Settles like `promise`, or rejects with DeadlineExceeded after `ms`. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(ms)), ms);
+  });
+  // Promise.race subscribes to both, so a late rejection of `promise` is never unhandled.
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new HatrackError('store_config_invalid', 500, 'The session store is misconfigured.', `redis: ${name} must be a positive number`);
+  }
+  return value;
+}
+
+function describeTarget(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new HatrackError('store_config_invalid', 500, 'The session store is misconfigured.', 'redis: the URL does not parse');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new HatrackError('store_config_invalid', 500, 'The session store is misconfigured.',
+      'redis: the URL must start with redis:// or rediss://');
+  }
+  return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}`;
+}
+
+function firstWord(message: string): string {
+  return message.split(/\s/, 1)[0] ?? 'error';
+}

@@ -1,0 +1,67 @@
+// Runs once before the suite: refuses to start when a system program the tests need is missing
+// (never skip silently), and starts a private redis-server on a free port unless REDIS_URL is set.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { systemPrerequisites } from './prerequisites.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPing(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (execFileSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).trim() === 'PONG') return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING`);
+}
+
+export default async function setup(project: TestProject) {
+  const missing = systemPrerequisites().filter((p) => !p.found);
+  if (missing.length > 0) {
+    const lines = missing.map((p) => `  - ${p.name}: ${p.why} (Debian: apt-get install -y ${p.debian})`);
+    throw new Error(`The tests need system programs that are missing:\n${lines.join('\n')}`);
+  }
+
+  if (process.env.REDIS_URL) {
+    project.provide('redisUrl', process.env.REDIS_URL);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'hatrack-redis-'));
+  const port = await freePort();
+  const child = spawn('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--daemonize', 'yes', '--dir', dir, '--pidfile', join(dir, 'pid'),
+  ], { stdio: 'ignore' });
+  await new Promise((r) => child.once('exit', r));
+  await waitForPing(port);
+  project.provide('redisUrl', `redis://127.0.0.1:${port}`);
+
+  return () => {
+    const pidFile = join(dir, 'pid');
+    if (existsSync(pidFile)) {
+      try { process.kill(Number(readFileSync(pidFile, 'utf8').trim())); } catch { /* already gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string;
+  }
+}

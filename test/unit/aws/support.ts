@@ -1,0 +1,70 @@
+// Shared by the tests in this folder: one generated signing pair per test file (RSA generation
+// takes a moment), sample identity and grant, and small DOM helpers.
+import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
+import type { Identity } from '../../../src/identity.ts';
+import type { Grant } from '../../../src/mapping/types.ts';
+import { generateSigningKeyPair } from '../../../src/aws/keys.ts';
+
+let pair: Promise<{ keyPem: string; certPem: string }> | undefined;
+let other: Promise<{ keyPem: string; certPem: string }> | undefined;
+
+export function signingPair(): Promise<{ keyPem: string; certPem: string }> {
+  return (pair ??= generateSigningKeyPair({ commonName: 'hatrack-test' }));
+}
+
+export function otherSigningPair(): Promise<{ keyPem: string; certPem: string }> {
+  return (other ??= generateSigningKeyPair({ commonName: 'hatrack-other' }));
+}
+
+export const NOW = new Date('2025-03-04T05:06:07.890Z');
+
+export function identity(overrides: Partial<Identity> = {}): Identity {
+  return {
+    connector: 'google',
+    subject: '1098765432101234567890',
+    email: 'alice@corp.example',
+    name: 'Alice Example',
+    groups: ['aws-admins@corp.example'],
+    mfa: true,
+    authTime: new Date('2025-03-04T05:00:00.000Z'),
+    claims: {},
+    ...overrides,
+  };
+}
+
+export function grant(overrides: Partial<Grant> = {}): Grant {
+  return {
+    roleArn: 'arn:aws:iam::111111111111:role/ops/Admin',
+    providerArn: 'arn:aws:iam::111111111111:saml-provider/hatrack',
+    accountId: '111111111111',
+    accountAlias: 'prod',
+    roleName: 'Admin',
+    sessionDuration: 3600,
+    rule: 0,
+    ...overrides,
+  };
+}
+
+export function parseXml(xml: string): Document {
+  return new DOMParser({ onError: (level, msg) => { throw new Error(`${level}: ${msg}`); } })
+    .parseFromString(xml, 'text/xml');
+}
+
+export function elements(parent: Document | Element, ns: string, local: string): Element[] {
+  const list = parent.getElementsByTagNameNS(ns, local);
+  const out: Element[] = [];
+  for (let i = 0; i < list.length; i++) out.push(list.item(i)!);
+  return out;
+}
+
+export function only(parent: Document | Element, ns: string, local: string): Element {
+  const all = elements(parent, ns, local);
+  if (all.length !== 1) throw new Error(`expected one ${local}, found ${all.length}`);
+  return all[0]!;
+}
+
+export function childElements(el: Element): Element[] {
+  const out: Element[] = [];
+  for (let n = el.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) out.push(n as Element);
+  return out;
+}

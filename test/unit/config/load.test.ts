@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfigFile, validateConfig } from '../../../src/config/load.ts';
+import { demoConfig } from '../../../src/dev/demo-config.ts';
+
+const minimal = {
+  publicUrl: 'https://hatrack.example.com',
+  connectors: [{ id: 'okta', type: 'oidc', issuer: 'https://corp.okta.com', clientId: 'abc', clientSecret: 'env:OKTA_SECRET' }],
+  accounts: { prod: '111111111111' },
+  roles: [{ group: 'aws-admins', role: 'arn:aws:iam::{prod}:role/Admin', sessionDuration: '8h' }],
+};
+
+function problemsOf(raw: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    validateConfig(raw, 'test.yaml', env);
+    return [];
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.problems.map((p) => `${p.path}: ${p.message}`);
+  }
+}
+
+describe('configuration', () => {
+  it('accepts a minimal file and fills in the defaults', () => {
+    const { config, rules } = validateConfig(minimal, 'test.yaml', { OKTA_SECRET: 's3cret' });
+    expect(config.aws).toMatchObject({ partition: 'aws', region: 'us-east-1', samlProviderName: 'hatrack' });
+    expect(config.connectors[0]).toMatchObject({ clientSecret: 's3cret', groupsClaim: 'groups', idTokenAlg: 'RS256' });
+    expect(rules).toEqual([{
+      index: 0,
+      group: 'aws-admins',
+      sessionDuration: 28800,
+      roles: [{
+        roleArn: 'arn:aws:iam::111111111111:role/Admin',
+        providerArn: 'arn:aws:iam::111111111111:saml-provider/hatrack',
+        accountId: '111111111111',
+        accountAlias: 'prod',
+        roleName: 'Admin',
+      }],
+    }]);
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const problems = problemsOf({
+      publicUrl: 'not a url',
+      connectors: [
+        { id: 'Bad Id', type: 'oidc', issuer: 'https://x.example', clientId: 'c' },
+        { id: 'x', type: 'ldap' },
+      ],
+      accounts: { prod: '123' },
+      roles: [{ group: 'g', role: 'arn:aws:iam::1:role/X', sessionDuration: '20h' }],
+      aws: { partition: 'mars' },
+    });
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^publicUrl: /),
+      expect.stringMatching(/^connectors\[0\]\.id: /),
+      expect.stringMatching(/^connectors\[1\]\.type: /),
+      expect.stringMatching(/^accounts\.prod: must be a 12-digit account id/),
+      expect.stringMatching(/^roles\[0\]\.sessionDuration: must be at most 43200/),
+      expect.stringMatching(/^aws\.partition: /),
+    ]));
+  });
+
+  it('names an environment variable that is not set', () => {
+    expect(problemsOf(minimal, {})).toEqual(['connectors[0].clientSecret: environment variable OKTA_SECRET is not set']);
+  });
+
+  it('rejects unknown account aliases and role ARNs that are not ARNs', () => {
+    const problems = problemsOf({
+      ...minimal,
+      roles: [
+        { group: 'a', role: 'arn:aws:iam::{staging}:role/Admin' },
+        { group: 'b', role: ['arn:aws:iam::111111111111:role/Ok', 'arn:aws:iam::111111111111:user/Bob'] },
+      ],
+    }, { OKTA_SECRET: 'x' });
+    expect(problems).toEqual([
+      'roles[0].role: unknown account alias "{staging}" (define it under accounts)',
+      'roles[1].role[1]: "arn:aws:iam::111111111111:user/Bob" is not a valid IAM role ARN',
+    ]);
+  });
+
+  it('rejects a role outside the configured partition', () => {
+    expect(problemsOf({ ...minimal, roles: [{ group: 'a', role: 'arn:aws-cn:iam::111111111111:role/A' }] }, { OKTA_SECRET: 'x' }))
+      .toEqual(['roles[0].role: role is in partition "aws-cn" but aws.partition is "aws"']);
+  });
+
+  it('rejects duplicate connector ids, an http issuer without the dev switch, and Redis without a session secret', () => {
+    const problems = problemsOf({
+      ...minimal,
+      store: { redis: 'redis://127.0.0.1:6379' },
+      connectors: [
+        { id: 'a', type: 'oidc', issuer: 'http://idp.example', clientId: 'c' },
+        { id: 'a', type: 'oidc', issuer: 'https://idp.example', clientId: 'c' },
+      ],
+    });
+    expect(problems).toEqual([
+      'connectors[0].issuer: an http:// issuer needs allowInsecureHttp: true (development only)',
+      'connectors[1].id: duplicate connector id "a"',
+      'session.secret: is required with store.redis, so that every process accepts the same session cookies',
+    ]);
+  });
+
+  it('rejects unknown keys instead of ignoring a typo', () => {
+    expect(problemsOf({ ...minimal, rolez: [] }, { OKTA_SECRET: 'x' })).toEqual([expect.stringMatching(/^\(root\): .*rolez/)]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hatrack-config-'));
+    const file = join(dir, 'hatrack.yaml');
+    writeFileSync(file, 'publicUrl: https://x\nroles:\n  - group: a\n   role: b\n');
+    expect(() => loadConfigFile(file)).toThrow(/line \d/);
+  });
+
+  it('reports a file that cannot be read', () => {
+    expect(() => loadConfigFile('/nonexistent/hatrack.yaml')).toThrow(/cannot be read: ENOENT/);
+  });
+
+  it('accepts the built-in demo configuration', () => {
+    const { rules } = validateConfig(demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 's' }), 'demo', {});
+    expect(rules.flatMap((r) => r.roles.map((x) => x.roleArn))).toContain('arn:aws:iam::222222222222:role/PowerUser');
+  });
+});

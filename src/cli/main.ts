@@ -3,9 +3,6 @@
 import { parseArgs } from 'node:util';
 import { isHatrackError } from '../errors.ts';
 import { ConfigError } from '../config/load.ts';
-import { serveCommand } from './serve.ts';
-import { checkConfigCommand } from './check-config.ts';
-import { keysCommand } from './keys.ts';
 
 const usage = `Usage: hatrack <command> [--config FILE]
 
@@ -46,12 +43,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   }
   try {
     switch (command) {
+      // Each command is loaded only when run, so a quick command does not pay for the server's imports.
       case 'serve':
-        return await serveCommand(parsed.values.config, io);
+        return await (await import('./serve.ts')).serveCommand(parsed.values.config, io);
       case 'check-config':
-        return checkConfigCommand(parsed.values.config, io);
+        return (await import('./check-config.ts')).checkConfigCommand(parsed.values.config, io);
       case 'keys':
-        return await keysCommand(parsed.values.config, rest[0], io);
+        return await (await import('./keys.ts')).keysCommand(parsed.values.config, rest[0], io);
       default:
         io.err(`hatrack: unknown command "${command}"\n\n${usage}`);
         return 2;

@@ -5,10 +5,15 @@
 import { createHash } from 'node:crypto';
 import type { Document, Element } from '@xmldom/xmldom';
 import { StandinError, reject } from './errors.ts';
-import type { IamDirectory, Role, SamlProvider } from './iam.ts';
+import type { IamDirectory, SamlProvider } from './iam.ts';
 import type { ReplayCache, SessionPrincipal } from './credentials.ts';
 import { NS, XmlRejected, allElements, attr, children, descendants, is, onlyChild, parseStrictXml, text } from './safe-xml.ts';
 import { verifyEnvelopedSignature } from './saml-signature.ts';
+import { checkParameters, type AssumeRoleWithSamlParams } from './assume-role-params.ts';
+import { AWS_ATTRIBUTE, matchesRolePair, readAttributes, readTags, single } from './saml-attributes.ts';
+
+export type { AssumeRoleWithSamlParams } from './assume-role-params.ts';
+export { AWS_ATTRIBUTE } from './saml-attributes.ts';
 
 export const SAML = {
   success: 'urn:oasis:names:tc:SAML:2.0:status:Success',
@@ -16,25 +21,7 @@ export const SAML = {
   nameIdFormatPrefix: 'urn:oasis:names:tc:SAML:2.0:nameid-format:',
 } as const;
 
-export const AWS_ATTRIBUTE = {
-  role: 'https://aws.amazon.com/SAML/Attributes/Role',
-  roleSessionName: 'https://aws.amazon.com/SAML/Attributes/RoleSessionName',
-  sessionDuration: 'https://aws.amazon.com/SAML/Attributes/SessionDuration',
-  sourceIdentity: 'https://aws.amazon.com/SAML/Attributes/SourceIdentity',
-  principalTagPrefix: 'https://aws.amazon.com/SAML/Attributes/PrincipalTag:',
-  transitiveTagKeys: 'https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys',
-} as const;
-
 export const AWS_AUDIENCES = ['https://signin.aws.amazon.com/saml', 'urn:amazon:webservices'] as const;
-
-export interface AssumeRoleWithSamlParams {
-  RoleArn?: string;
-  PrincipalArn?: string;
-  SAMLAssertion?: string;
-  DurationSeconds?: string;
-  Policy?: string;
-  PolicyArns: string[];
-}
 
 export interface SamlCheckContext {
   now: Date;
@@ -64,13 +51,6 @@ export interface SamlSession extends SessionPrincipal {
 
 export const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
-const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
-const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-const MAX_TAGS = 50;
-const MAX_TAG_KEY = 128;
-const MAX_TAG_VALUE = 256;
-const MAX_POLICY_CHARS = 2048;
-const MAX_POLICY_ARNS = 10;
 const DEFAULT_DURATION = 3600;
 const SAML_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
@@ -106,61 +86,6 @@ function parseResponse(xml: string): Document {
   }
 }
 
-/** Attribute values by attribute Name, from every AttributeStatement of the verified assertion. */
-function readAttributes(assertion: Element): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const statement of children(assertion, NS.assertion, 'AttributeStatement')) {
-    for (const attribute of children(statement, NS.assertion, 'Attribute')) {
-      const name = attr(attribute, 'Name') ?? '';
-      const values = children(attribute, NS.assertion, 'AttributeValue').map((v) => text(v));
-      out.set(name, [...(out.get(name) ?? []), ...values]);
-    }
-  }
-  return out;
-}
-
-function single(attributes: Map<string, string[]>, name: string, label: string): string | undefined {
-  const values = attributes.get(name);
-  if (values === undefined) return undefined;
-  if (values.length !== 1) throw reject.token(`${label} in AuthnResponse must have exactly one value.`);
-  return values[0];
-}
-
-function checkParameters(p: AssumeRoleWithSamlParams): { roleArn: string; principalArn: string; assertion: string; duration?: number } {
-  if (!p.RoleArn) throw reject.validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null");
-  if (!p.PrincipalArn) throw reject.validation("1 validation error detected: Value null at 'principalArn' failed to satisfy constraint: Member must not be null");
-  if (!p.SAMLAssertion) throw reject.validation("1 validation error detected: Value null at 'sAMLAssertion' failed to satisfy constraint: Member must not be null");
-  if (p.RoleArn.length < 20 || p.RoleArn.length > 2048) throw reject.validation("Value at 'roleArn' failed to satisfy constraint: Member must have length between 20 and 2048");
-  if (p.PrincipalArn.length < 20 || p.PrincipalArn.length > 2048) throw reject.validation("Value at 'principalArn' failed to satisfy constraint: Member must have length between 20 and 2048");
-  if (p.SAMLAssertion.length < 4 || p.SAMLAssertion.length > 100000) throw reject.validation("Value at 'sAMLAssertion' failed to satisfy constraint: Member must have length between 4 and 100000");
-  let duration: number | undefined;
-  if (p.DurationSeconds !== undefined) {
-    duration = /^\d+$/.test(p.DurationSeconds) ? Number(p.DurationSeconds) : NaN;
-    if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-      throw reject.validation(`Value '${p.DurationSeconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`);
-    }
-  }
-  if (p.Policy !== undefined) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(p.Policy);
-    } catch {
-      throw new StandinError('MalformedPolicyDocument', 400, 'The session policy is not valid JSON.');
-    }
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('Statement' in doc)) {
-      throw new StandinError('MalformedPolicyDocument', 400, 'The session policy has no Statement.');
-    }
-    if (p.Policy.length > MAX_POLICY_CHARS) {
-      throw new StandinError('PackedPolicyTooLarge', 400, `The session policy exceeds ${MAX_POLICY_CHARS} characters.`);
-    }
-  }
-  if (p.PolicyArns.length > MAX_POLICY_ARNS) throw reject.validation(`At most ${MAX_POLICY_ARNS} managed session policies are allowed.`);
-  for (const arn of p.PolicyArns) {
-    if (!/^arn:aws(-[a-z]+)*:iam::(\d{12}|aws):policy\/.+$/.test(arn)) throw reject.validation(`'${arn}' is not a managed policy ARN.`);
-  }
-  return { roleArn: p.RoleArn, principalArn: p.PrincipalArn, assertion: p.SAMLAssertion, duration };
-}
-
 /** Exactly one Assertion, a direct child of the Response, nothing encrypted, and no ID used twice. */
 function checkStructure(doc: Document, response: Element): Element {
   if (descendants(doc, NS.assertion, 'EncryptedAssertion').length > 0) throw reject.token('Encrypted assertions are not supported.');
@@ -168,13 +93,15 @@ function checkStructure(doc: Document, response: Element): Element {
   if (assertions.length !== 1) throw reject.token(`The SAML response must contain exactly one Assertion, not ${assertions.length}.`);
   const assertion = assertions[0]!;
   if (assertion.parentNode !== response) throw reject.token('The Assertion must be a direct child of the Response.');
+  // Any attribute whose local name is ID, Id or id counts, prefixed or not: that is what
+  // xml-crypto resolves a Reference URI against.
   const ids = new Set<string>();
   for (const el of allElements(doc)) {
-    for (const name of ['ID', 'Id', 'id']) {
-      const value = attr(el, name);
-      if (value === undefined) continue;
-      if (ids.has(value)) throw reject.token(`The ID '${value}' appears more than once.`);
-      ids.add(value);
+    for (let i = 0; i < el.attributes.length; i++) {
+      const a = el.attributes.item(i);
+      if (!a || !['ID', 'Id', 'id'].includes(a.localName ?? a.name)) continue;
+      if (ids.has(a.value)) throw reject.token(`The ID '${a.value}' appears more than once.`);
+      ids.add(a.value);
     }
   }
   return assertion;
@@ -226,46 +153,6 @@ function checkSubject(a: Element, ctx: SamlCheckContext): { nameId: Element; rec
   if (notBefore && ctx.now.getTime() + ctx.skewMs < notBefore.getTime()) throw reject.token('Response is not yet valid.');
   if (ctx.now.getTime() - ctx.skewMs >= notOnOrAfter.getTime()) throw reject.expired('Response has expired.');
   return { nameId, recipient, notOnOrAfter };
-}
-
-/** The Role value naming this role and provider, `role,provider` or `provider,role`. */
-function matchesRolePair(value: string, roleArn: string, providerArn: string): boolean {
-  const parts = value.split(',').map((s) => s.trim());
-  if (parts.length !== 2) return false;
-  return (parts[0] === roleArn && parts[1] === providerArn) || (parts[0] === providerArn && parts[1] === roleArn);
-}
-
-function readTags(attributes: Map<string, string[]>, role: Role): { tags: Record<string, string>; transitive: string[] } {
-  const tags: Record<string, string> = {};
-  const lowerKeys = new Set<string>();
-  for (const [name, values] of attributes) {
-    if (!name.startsWith(AWS_ATTRIBUTE.principalTagPrefix)) continue;
-    const key = name.slice(AWS_ATTRIBUTE.principalTagPrefix.length);
-    if (values.length !== 1) throw reject.validation(`Session tag '${key}' must have exactly one value.`);
-    const value = values[0]!;
-    if (key.length === 0 || key.length > MAX_TAG_KEY || !TAG_KEY.test(key)) {
-      throw reject.validation(`Session tag key '${key.slice(0, 140)}' must be 1–${MAX_TAG_KEY} characters of letters, digits, spaces and _.:/=+-@.`);
-    }
-    if (key.toLowerCase().startsWith('aws:')) throw reject.validation(`Session tag key '${key}' uses the reserved prefix 'aws:'.`);
-    if (value.length > MAX_TAG_VALUE || !TAG_VALUE.test(value)) {
-      throw reject.validation(`Session tag value for '${key}' must be at most ${MAX_TAG_VALUE} characters of letters, digits, spaces and _.:/=+-@.`);
-    }
-    if (lowerKeys.has(key.toLowerCase())) throw reject.validation(`Duplicate tag keys found: '${key}' (tag keys are case-insensitive).`);
-    lowerKeys.add(key.toLowerCase());
-    tags[key] = value;
-  }
-  const transitive = attributes.get(AWS_ATTRIBUTE.transitiveTagKeys) ?? [];
-  const count = Object.keys(tags).length;
-  if ((count > 0 || transitive.length > 0) && !role.allowTagSession) {
-    throw reject.denied(`Not authorized to perform sts:TagSession on ${role.arn}.`);
-  }
-  if (count > MAX_TAGS) {
-    throw new StandinError('PackedPolicyTooLarge', 400, `Packed size of session tags exceeds the limit: ${count} tags given, at most ${MAX_TAGS} allowed.`);
-  }
-  for (const key of transitive) {
-    if (!lowerKeys.has(key.toLowerCase())) throw reject.validation(`Transitive tag key '${key}' is not among the session tags.`);
-  }
-  return { tags, transitive };
 }
 
 /** NameQualifier as AWS documents it: base64(SHA-1(issuer + account + "/" + provider name)). */
@@ -405,6 +292,7 @@ function checkAssumeRoleWithSaml(params: AssumeRoleWithSamlParams, ctx: SamlChec
 
   return {
     roleArn: role.arn,
+    partition: role.partition,
     roleId: role.roleId,
     roleName: role.name,
     account: role.account,

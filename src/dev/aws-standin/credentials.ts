@@ -6,6 +6,7 @@ import { newAccessKeyId, newSecretAccessKey, newSessionToken } from './ids.ts';
 
 export interface SessionPrincipal {
   roleArn: string;
+  partition: string;
   roleId: string;
   roleName: string;
   account: string;
@@ -25,7 +26,7 @@ export interface IssuedCredentials extends SessionPrincipal {
 }
 
 export function assumedRoleArn(p: SessionPrincipal): string {
-  return `arn:aws:sts::${p.account}:assumed-role/${p.roleName}/${p.sessionName}`;
+  return `arn:${p.partition}:sts::${p.account}:assumed-role/${p.roleName}/${p.sessionName}`;
 }
 
 export function assumedRoleId(p: SessionPrincipal): string {

@@ -24,6 +24,8 @@ export interface RoleOptions {
 
 export interface Role {
   arn: string;
+  /** `aws`, `aws-us-gov`, `aws-cn`: the first field of its ARN. */
+  partition: string;
   account: string;
   /** The role's name without its path. */
   name: string;
@@ -42,9 +44,9 @@ export function parseProviderArn(arn: string): { account: string; name: string }
   return m ? { account: m[2]!, name: m[3]! } : undefined;
 }
 
-export function parseRoleArn(arn: string): { account: string; name: string } | undefined {
+export function parseRoleArn(arn: string): { partition: string; account: string; name: string } | undefined {
   const m = ROLE_ARN.exec(arn);
-  return m ? { account: m[2]!, name: m[4]! } : undefined;
+  return m ? { partition: arn.split(':')[1]!, account: m[2]!, name: m[4]! } : undefined;
 }
 
 /** The account an ARN belongs to: its fifth field. */
@@ -77,6 +79,7 @@ export class IamDirectory {
     const previous = this.roles.get(arn);
     const role: Role = {
       arn,
+      partition: parsed.partition,
       account: this.accountIdFor(arn),
       name: parsed.name,
       roleId: previous?.roleId ?? newRoleId(),

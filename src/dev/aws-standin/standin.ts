@@ -16,9 +16,9 @@ export interface AwsStandinOptions {
   clock?: Clock;
   /** The region STS pretends to be in (SigV4 scope, regional sign-in endpoint); default us-east-1. */
   region?: string;
-  /** Allowed Recipient/Destination values; default the global and this region's sign-in endpoint. */
+  /** Allowed Recipient/Destination values; default the global and this region's sign-in endpoint (see defaultRecipients). */
   acceptedRecipients?: string[];
-  /** Allowed Audience values; default `https://signin.aws.amazon.com/saml`, `urn:amazon:webservices` and this region's endpoint. */
+  /** Allowed Audience values; default `https://signin.aws.amazon.com/saml`, `urn:amazon:webservices` and this region's endpoint (see defaultAudiences). */
   acceptedAudiences?: string[];
   /** The account an IAM ARN belongs to; default its fifth field. */
   accountIdFor?: (arn: string) => string;
@@ -52,8 +52,18 @@ export interface AwsStandin {
   close(): Promise<void>;
 }
 
+/** The SAML sign-in endpoints of the region's partition (AWS.md §1): Recipient and Destination. */
 export function defaultRecipients(region: string): string[] {
+  if (region.startsWith('cn-')) return ['https://signin.amazonaws.cn/saml'];
+  if (region.startsWith('us-gov-')) return ['https://signin.amazonaws-us-gov.com/saml'];
   return ['https://signin.aws.amazon.com/saml', `https://${region}.signin.aws.amazon.com/saml`];
+}
+
+/** Audiences AWS accepts in the region's partition. */
+export function defaultAudiences(region: string): string[] {
+  if (region.startsWith('cn-')) return ['https://signin.amazonaws.cn/saml', 'urn:amazon:webservices:cn-north-1'];
+  if (region.startsWith('us-gov-')) return ['https://signin.amazonaws-us-gov.com/saml', 'urn:amazon:webservices:govcloud'];
+  return [...AWS_AUDIENCES, `https://${region}.signin.aws.amazon.com/saml`];
 }
 
 export function createAwsStandin(options: AwsStandinOptions = {}): AwsStandin {
@@ -62,7 +72,7 @@ export function createAwsStandin(options: AwsStandinOptions = {}): AwsStandin {
   const log = options.log ?? createLogger({ level: 'warn', base: { component: 'aws-standin' } });
   const iam = new IamDirectory(options.accountIdFor ?? accountOfArn);
   const acceptedRecipients = options.acceptedRecipients ?? defaultRecipients(region);
-  const acceptedAudiences = options.acceptedAudiences ?? [...AWS_AUDIENCES, `https://${region}.signin.aws.amazon.com/saml`];
+  const acceptedAudiences = options.acceptedAudiences ?? defaultAudiences(region);
 
   const handler = createRouter({
     clock,

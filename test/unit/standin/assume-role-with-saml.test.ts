@@ -3,7 +3,7 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
 import { FixedClock } from '../../../src/clock.ts';
-import type { AwsStandinOptions } from '../../../src/dev/aws-standin/index.ts';
+import { createAwsStandin, type AwsStandinOptions } from '../../../src/dev/aws-standin/index.ts';
 import type { RoleOptions } from '../../../src/dev/aws-standin/iam.ts';
 import {
   ACCOUNT, ALG, AWS_SIGNIN, ENTITY_ID, NOW, PROVIDER_ARN, ROLE_ARN,
@@ -133,6 +133,25 @@ describe('AssumeRoleWithSAML accepts what AWS accepts', () => {
   test('accepts 50 session tags with transitive keys', async () => {
     const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, `v${i}`]));
     expectAccepted(await assume({ tags, transitiveTagKeys: ['k0', 'K1'] }));
+  });
+});
+
+describe('other partitions', () => {
+  test('a GovCloud stand-in accepts its partition’s sign-in endpoint and names an aws-us-gov ARN', async () => {
+    const standin = createAwsStandin({ clock: new FixedClock(NOW), region: 'us-gov-west-1' });
+    const provider = `arn:aws-us-gov:iam::${ACCOUNT}:saml-provider/Hatrack`;
+    const role = `arn:aws-us-gov:iam::${ACCOUNT}:role/Admin`;
+    standin.registerSamlProvider(provider, metadataXml({ certs: [key.cert] }));
+    standin.registerRole(role);
+    const { url } = await standin.listen(0);
+    running.push({ standin, url });
+    const gov = 'https://signin.amazonaws-us-gov.com/saml';
+    const xml = signedResponse(key, { recipient: gov, destination: gov, audiences: ['urn:amazon:webservices:govcloud'], roles: [`${role},${provider}`] });
+    const answer = await postSts(url, assumeParams(xml, { RoleArn: role, PrincipalArn: provider }));
+    expectAccepted(answer);
+    expect(xmlValue(answer.body, 'Arn')).toBe(`arn:aws-us-gov:sts::${ACCOUNT}:assumed-role/Admin/alice@example.com`);
+    const commercial = signedResponse(key, { roles: [`${role},${provider}`] });
+    expectRefused(await postSts(url, assumeParams(commercial, { RoleArn: role, PrincipalArn: provider })), 'InvalidIdentityToken');
   });
 });
 
@@ -301,6 +320,16 @@ describe('§1 Signature: RSA-SHA256, exclusive c14n, enveloped, over the Asserti
     expectRefused(await assumeXml(xml), 'InvalidIdentityToken');
   });
 
+  test('rejects any other element carrying the Assertion’s ID, even under a prefixed attribute (wrapping)', async () => {
+    const xml = signedResponse(key, { assertionId: '_good' }).replace(
+      '<samlp:Status>',
+      '<samlp:Extensions><x:Decoy xmlns:x="urn:example:x" x:ID="_good"/></samlp:Extensions><samlp:Status>',
+    );
+    const answer = await assumeXml(xml);
+    expectRefused(answer, 'InvalidIdentityToken');
+    expect(answer.message).toContain('more than once');
+  });
+
   test('rejects a signed Assertion moved into Extensions with the signature still valid (wrapping)', async () => {
     const signed = signedResponse(key);
     const signedAssertion = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(signed)![0];
@@ -433,6 +462,12 @@ describe('§1 Subject, Recipient and Destination', () => {
 describe('§1 Role attribute and the role’s trust policy', () => {
   test('rejects an assertion without a Role attribute', async () => {
     expectRefused(await assume({ roles: null }), 'InvalidIdentityToken');
+  });
+
+  test('reads the Role attribute by its case-sensitive name only', async () => {
+    const answer = await assume({ roles: null, extraAttributes: [{ name: 'https://aws.amazon.com/SAML/Attributes/role', values: [`${ROLE_ARN},${PROVIDER_ARN}`] }] });
+    expectRefused(answer, 'InvalidIdentityToken');
+    expect(answer.message).toContain('No Role attribute');
   });
 
   test('rejects when no Role value pairs RoleArn with PrincipalArn (AccessDenied)', async () => {

@@ -1,0 +1,100 @@
+// The server-side `hatrack` commands, run through the real bin and in-process.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = resolve('bin/hatrack.mjs');
+
+async function hatrack(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'hatrack-cli-')),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const goodConfig = `
+publicUrl: https://hatrack.example.com
+connectors:
+  - { id: okta, type: oidc, issuer: https://corp.okta.com, clientId: hatrack, clientSecret: env:OKTA_SECRET }
+accounts: { prod: "111111111111" }
+roles:
+  - { group: aws-admins, role: "arn:aws:iam::{prod}:role/Admin", sessionDuration: 8h }
+`;
+
+describe('hatrack check-config', () => {
+  it('prints ok and exits 0 for a valid file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    writeFileSync(join(dir, 'hatrack.yaml'), goodConfig);
+    const r = await hatrack(['check-config'], { cwd: dir, env: { OKTA_SECRET: 'x' } });
+    expect(r).toMatchObject({ code: 0, stdout: 'ok: hatrack.yaml\n' });
+  });
+
+  it('lists every problem with its path and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, goodConfig.replace('111111111111', '42').replace('8h', '13h'));
+    const r = await hatrack(['check-config', '--config', file], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('has 3 problems');
+    expect(r.stderr).toContain('connectors[0].clientSecret: environment variable OKTA_SECRET is not set');
+    expect(r.stderr).toContain('accounts.prod: must be a 12-digit account id');
+    expect(r.stderr).toContain('roles[0].sessionDuration: must be at most 43200 seconds (12h)');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('reads HATRACK_CONFIG and checks the built-in demo when there is no file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    writeFileSync(join(dir, 'other.yaml'), goodConfig);
+    expect(await hatrack(['check-config'], { cwd: dir, env: { HATRACK_CONFIG: join(dir, 'other.yaml'), OKTA_SECRET: 'x' } }))
+      .toMatchObject({ code: 0 });
+    expect((await hatrack(['check-config'])).stdout).toContain('built-in demo');
+  });
+
+  it('answers an unknown command with usage and exit 2', async () => {
+    const r = await hatrack(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown command "frobnicate"');
+  });
+});
+
+describe('hatrack keys', () => {
+  it('generates a key (mode 0600) on first use, then rotates: rotate publishes next, promote switches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    const show = await hatrack(['keys'], { cwd: dir });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('generated certs/hatrack.key');
+    expect(statSync(join(dir, 'certs/hatrack.key')).mode & 0o777).toBe(0o600);
+    const firstCert = readFileSync(join(dir, 'certs/hatrack.crt'), 'utf8');
+
+    const rotate = await hatrack(['keys', 'rotate'], { cwd: dir });
+    expect(rotate.code).toBe(0);
+    expect(rotate.stdout).toContain('created the next key');
+    expect(existsSync(join(dir, 'certs/hatrack.next.crt'))).toBe(true);
+    const nextCert = readFileSync(join(dir, 'certs/hatrack.next.crt'), 'utf8');
+    expect((await hatrack(['keys'], { cwd: dir })).stdout).toMatch(/current: .*\nnext: /);
+
+    const promote = await hatrack(['keys', 'promote'], { cwd: dir });
+    expect(promote.code).toBe(0);
+    expect(readFileSync(join(dir, 'certs/hatrack.crt'), 'utf8')).toBe(nextCert);
+    expect(readFileSync(join(dir, 'certs/hatrack.crt'), 'utf8')).not.toBe(firstCert);
+    expect(existsSync(join(dir, 'certs/hatrack.next.crt'))).toBe(false);
+  });
+
+  it('refuses to promote when no next key waits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    const r = await hatrack(['keys', 'promote'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('There is no next signing key');
+  });
+});

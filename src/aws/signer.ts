@@ -65,6 +65,9 @@ export function createXmlSigner(keys: SigningKeys): Signer {
     throw new HatrackError('signing_key_mismatch', 500, 'Hatrack\'s signing key and certificate do not belong together.');
   }
   const certificates = Object.freeze([certPem, ...(keys.next ? [keys.next.certPem] : [])]);
+  // KeyInfo is the same for every signature: built once instead of re-reading the certificate
+  // each time (xml-crypto's default parses it per call, a tenth of the cost of minting).
+  const keyInfoContent = SignedXml.getKeyInfoContent({ publicCert: certPem, prefix: 'ds' });
 
   return {
     certificates,
@@ -72,8 +75,9 @@ export function createXmlSigner(keys: SigningKeys): Signer {
       const id = assertionId(xml);
       const assertionXPath = `//*[local-name(.)='Assertion' and namespace-uri(.)='${SAML_ASSERTION_NS}' and @ID='${id}']`;
       const sig = new SignedXml({
-        privateKey: keyPem,
+        privateKey: key, // the parsed KeyObject: re-reading the PEM on every signature is a third of the cost
         publicCert: certPem, // KeyInfo/X509Data/X509Certificate
+        getKeyInfoContent: () => keyInfoContent,
         signatureAlgorithm: ALGORITHMS.signature,
         canonicalizationAlgorithm: ALGORITHMS.canonicalization,
         idAttribute: 'ID',

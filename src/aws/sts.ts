@@ -80,6 +80,7 @@ const known: Record<string, TranslatedCode> = {
   MalformedPolicyDocument: { code: 'sts_malformed_policy', status: 502, message: 'AWS rejected the session policy for this role; ask an administrator.' },
   PackedPolicyTooLarge: { code: 'sts_packed_policy_too_large', status: 502, message: 'The session tags or policies for this role are too large for AWS; ask an administrator.' },
   PackedPolicySizeTooLarge: { code: 'sts_packed_policy_too_large', status: 502, message: 'The session tags or policies for this role are too large for AWS; ask an administrator.' },
+  ValidationError: { code: 'sts_validation_error', status: 502, message: 'AWS refused the request for this role, most often because the role\'s maximum session duration is shorter than the session Hatrack asked for; ask an administrator to raise it.' },
   RegionDisabled: { code: 'sts_region_disabled', status: 502, message: 'AWS STS is not activated in the configured region for this account; ask an administrator.' },
   Throttling: { code: 'sts_throttled', status: 503, message: 'AWS is busy right now. Please try again in a moment.' },
 };

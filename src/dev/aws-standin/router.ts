@@ -82,7 +82,16 @@ export function createRouter(ctx: RouterContext): RequestListener {
 
     if (path === '/' && (method === 'POST' || method === 'GET')) {
       const params = queryApiParams(query, body, req.headers['content-type']);
-      const signed: SignedRequest = { method, path, query, headers: rawHeaderPairs(req), body };
+      // Mounted under a prefix (Express `app.use('/aws', handler)`), the client signed the full path.
+      const signedUrl = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? url;
+      const sq = signedUrl.indexOf('?');
+      const signed: SignedRequest = {
+        method,
+        path: sq < 0 ? signedUrl : signedUrl.slice(0, sq),
+        query: sq < 0 ? '' : signedUrl.slice(sq + 1),
+        headers: rawHeaderPairs(req),
+        body,
+      };
       try {
         sendXml(res, 200, handleStsAction(signed, params, ctx, requestId), requestId);
       } catch (e) {

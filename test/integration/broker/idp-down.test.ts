@@ -50,4 +50,11 @@ describe('upstream identity provider down', () => {
     const res = await fetch(`${url}/login/nope`, { redirect: 'manual' });
     expect(res.status).toBe(404);
   });
+
+  it('W13 answers a flood of login requests with 429', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await fetch(`${url}/login/corp`, { redirect: 'manual' })).status);
+    expect(statuses).toContain(429);
+    expect(statuses.lastIndexOf(503)).toBeLessThan(statuses.indexOf(429));
+  });
 });

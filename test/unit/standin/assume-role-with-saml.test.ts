@@ -42,7 +42,6 @@ async function assumeXml(xml: string, extra: Record<string, string> = {}): Promi
 }
 
 function expectRefused(answer: StsAnswer, code: string, status = 400): void {
-  if (process.env.SHOW_REFUSALS) console.log(`REFUSAL ${expect.getState().currentTestName} => ${answer.code}: ${answer.message}`);
   expect({ status: answer.status, code: answer.code }, answer.message).toEqual({ status, code });
 }
 

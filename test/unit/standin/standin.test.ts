@@ -9,6 +9,7 @@ import {
   NOW, PROVIDER_ARN, ROLE_ARN, assumeParams, credentialsOf, makeKey, metadataXml, postSts, signedResponse, b64,
   type TestKey,
 } from './helpers.ts';
+import { sdkSigned, send } from './sdk-signer.ts';
 
 let key: TestKey;
 
@@ -46,6 +47,34 @@ describe('createAwsStandin', () => {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const answer = await postSts(url, assumeParams(signedResponse(key)));
       expect(answer.status).toBe(200);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  test('verifies signatures over the full path when mounted under a prefix (Express-style originalUrl)', async () => {
+    const clock = new FixedClock(NOW);
+    const standin = createAwsStandin({ clock });
+    standin.registerSamlProvider(PROVIDER_ARN, metadataXml({ certs: [key.cert] }));
+    standin.registerRole(ROLE_ARN);
+    const server = createServer((req, res) => {
+      // What Express does for app.use('/aws', handler): strip the mount path, keep originalUrl.
+      Object.assign(req, { originalUrl: req.url });
+      req.url = (req.url ?? '').replace(/^\/aws/, '') || '/';
+      standin.handler(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const issued = await postSts(`http://${host}/aws`, assumeParams(signedResponse(key)));
+      const creds = credentialsOf(issued.body);
+      const req = await sdkSigned({
+        ...creds, host, date: NOW, path: '/aws/',
+        body: 'Action=GetCallerIdentity&Version=2011-06-15',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      });
+      const res = await send(`http://${host}`, req);
+      expect(res.status, res.body).toBe(200);
     } finally {
       await new Promise((r) => server.close(r));
     }

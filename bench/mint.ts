@@ -1,0 +1,48 @@
+// How much minting an AWS assertion costs beyond the RSA signature it cannot avoid. Prints the
+// ratio of mintAwsResponse (build XML, parse, canonicalise, sign) to a bare RSA-SHA256 signature
+// of the same document, both measured in this process, interleaved, so machine noise cancels.
+import { createSign, createPrivateKey } from 'node:crypto';
+import { generateSigningKeyPair } from '../src/aws/keys.ts';
+import { createXmlSigner } from '../src/aws/signer.ts';
+import { mintAwsResponse } from '../src/aws/mint.ts';
+import type { Identity } from '../src/identity.ts';
+import type { Grant } from '../src/mapping/types.ts';
+
+const keys = await generateSigningKeyPair();
+const signer = createXmlSigner({ current: keys });
+const idp = { entityId: 'https://hatrack.example.com/saml/metadata', signer, recipient: 'https://signin.aws.amazon.com/saml', audience: 'https://signin.aws.amazon.com/saml' };
+const identity: Identity = { connector: 'okta', subject: 'alice', email: 'alice@example.com', groups: ['admins'], mfa: false, claims: {} };
+const grant: Grant = {
+  roleArn: 'arn:aws:iam::111111111111:role/Admin', providerArn: 'arn:aws:iam::111111111111:saml-provider/hatrack',
+  accountId: '111111111111', accountAlias: 'prod', roleName: 'Admin', sessionDuration: 28800, rule: 0,
+};
+const key = createPrivateKey(keys.keyPem);
+const sample = mintAwsResponse(identity, grant, idp, new Date());
+
+function time(fn: () => void, n: number): number {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) fn();
+  return Number(process.hrtime.bigint() - start) / n / 1e6;
+}
+
+const mint = () => { mintAwsResponse(identity, grant, idp, new Date()); };
+const bare = () => { createSign('RSA-SHA256').update(sample).sign(key); };
+for (let i = 0; i < 50; i++) { mint(); bare(); } // warm-up
+
+const rounds = 10;
+const mintMs: number[] = [];
+const bareMs: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  mintMs.push(time(mint, 100));
+  bareMs.push(time(bare, 100));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const m = median(mintMs);
+const b = median(bareMs);
+console.log(`mintAwsResponse: ${m.toFixed(3)} ms per assertion (median of ${rounds}×100)`);
+console.log(`bare RSA-2048 SHA-256 signature: ${b.toFixed(3)} ms`);
+console.log(`ratio mint / bare signature: ${(m / b).toFixed(2)}×`);
+const heap = process.memoryUsage().heapUsed;
+for (let i = 0; i < 2000; i++) mint();
+globalThis.gc?.();
+console.log(`heap after 2000 more mints: ${((process.memoryUsage().heapUsed - heap) / 1024 / 1024).toFixed(1)} MiB growth (run with --expose-gc for a settled figure)`);

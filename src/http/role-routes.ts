@@ -87,7 +87,8 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
     const grant = deps.hats.requireGrant(identity, req.body?.role);
     const creds = await deps.hats.credentials(identity, grant, meta(req));
     res.set('Cache-Control', 'no-store');
-    const views = credentialsViews(creds, { region: deps.region, profile: grant.roleName });
+    // One profile per account and role, so blocks for several roles can sit in one file.
+    const views = credentialsViews(creds, { region: deps.region, profile: `${grant.accountAlias ?? grant.accountId}-${grant.roleName}` });
     if (wantsJson(req)) {
       res.json(JSON.parse(views.credentialProcessJson));
       return;

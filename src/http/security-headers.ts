@@ -20,8 +20,10 @@ export function securityHeaders(options: { formActionOrigins: string[]; https: b
       'Content-Security-Policy': csp,
       'X-Content-Type-Options': 'nosniff',
       'X-Frame-Options': 'DENY',
-      // Sign-in URLs and codes must never leak through Referer (SECURITY.md W12).
-      'Referrer-Policy': 'no-referrer',
+      // Sign-in URLs and codes must never leak through Referer to another site (SECURITY.md W12).
+      // Not `no-referrer`: with it browsers send `Origin: null` on our own form POSTs, which the
+      // same-origin check (W5) must then refuse.
+      'Referrer-Policy': 'same-origin',
       'Cross-Origin-Opener-Policy': 'same-origin',
     });
     if (options.https) res.set('Strict-Transport-Security', 'max-age=31536000');

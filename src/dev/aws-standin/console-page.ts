@@ -28,7 +28,7 @@ export const PAGE_HEADERS = {
 const STYLE =
   'body{font-family:system-ui,sans-serif;margin:2rem;color:#16191f}' +
   'header{background:#232f3e;color:#fff;padding:.75rem 1rem;margin:-2rem -2rem 2rem}' +
-  'dt{font-weight:600;margin-top:.75rem}dd{margin:0;font-family:ui-monospace,monospace}';
+  'dt{font-weight:600;margin-top:.75rem}dd{margin:0;font-family:ui-monospace,monospace;overflow-wrap:anywhere}';
 
 function page(title: string, body: string): string {
   return (

@@ -12,6 +12,7 @@ import { closeStsClients } from './aws/sts.ts';
 import { createHatRack } from './broker/hat-rack.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { LoadedConfig } from './config/load.ts';
+import { idpEntityId, publicBaseUrl } from './config/derived.ts';
 import type { Config } from './config/schema.ts';
 import type { RedirectConnector } from './connectors/connector.ts';
 import { createOidcConnector } from './connectors/oidc/index.ts';
@@ -59,7 +60,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   const log = options.log;
   const clock = options.clock ?? systemClock;
   const baseDir = options.baseDir ?? process.cwd();
-  const publicUrl = config.publicUrl.replace(/\/+$/, '');
+  const publicUrl = publicBaseUrl(config);
 
   const keys = await loadOrCreateSigningKeys({
     keyPath: resolve(baseDir, config.signing.key),
@@ -70,7 +71,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   if (keys.created) log.info('generated a new signing key and certificate', { cert: config.signing.cert });
   for (const warning of keys.warnings) log.warn(warning);
   const signer = createXmlSigner(keys);
-  const entityId = config.signing.entityId ?? `${publicUrl}/saml/metadata`;
+  const entityId = idpEntityId(config);
   const metadata = idpMetadataXml({ entityId, certificates: signer.certificates, ssoUrl: `${publicUrl}/` });
 
   const endpoints = awsEndpoints(config.aws.partition, config.aws.region);
@@ -113,6 +114,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     hats,
     idpMetadataXml: () => metadata,
     formActionOrigins: [new URL(federationEndpoint).origin],
+    clock,
     log,
     metrics,
   });

@@ -1,14 +1,10 @@
 // What the HTTP layer and the CLI API ask of the broker once a person is verified.
 import type { Identity } from '../identity.ts';
 import type { Grant } from '../mapping/types.ts';
+import type { AssumedRole } from '../aws/sts.ts';
 
-export interface TemporaryCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  expiration: Date;
-  assumedRoleArn?: string;
-}
+/** What wearing a role hands back: STS's temporary credentials and the assumed-role ARN. */
+export type TemporaryCredentials = AssumedRole;
 
 export interface HatRack {
   /** The roles this identity may wear, re-derived from the verified identity every time (W6). */

@@ -1,6 +1,8 @@
 // Which configuration a server-side command works on: --config FILE, else $HATRACK_CONFIG, else
 // ./hatrack.yaml when it exists, else the built-in demo (ARCHITECTURE.md "CLI").
 import { existsSync } from 'node:fs';
+import { loadConfigFile, validateConfig, type LoadedConfig } from '../config/load.ts';
+import { demoConfig } from '../dev/demo-config.ts';
 
 export type ConfigSource = { kind: 'file'; path: string } | { kind: 'demo' };
 
@@ -9,4 +11,15 @@ export function configSource(flag: string | undefined, env: NodeJS.ProcessEnv = 
   if (env.HATRACK_CONFIG) return { kind: 'file', path: env.HATRACK_CONFIG };
   if (existsSync('hatrack.yaml')) return { kind: 'file', path: 'hatrack.yaml' };
   return { kind: 'demo' };
+}
+
+/**
+ * The configuration of `source`, validated. For the demo: its configuration as `npm start` would
+ * run it on PORT (3000), with placeholder secrets, since `npm start` makes new ones each time.
+ */
+export function loadConfigFrom(source: ConfigSource, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  if (source.kind === 'file') return loadConfigFile(source.path, env);
+  const broker = Number(env.PORT) || 3000;
+  const raw = demoConfig({ broker, oidc: broker + 1, aws: broker + 2 }, { clientSecret: 'demo', sessionSecret: 'demo' });
+  return validateConfig(raw, 'built-in demo', env);
 }

@@ -1,13 +1,14 @@
 // `hatrack keys`: show, create and rotate the key that signs assertions for AWS.
 //   hatrack keys           the current (and next) certificate; generates a key when none exists
-//   hatrack keys rotate    creates the next key; publish the metadata to IAM, then…
+//   hatrack keys metadata  the IdP metadata to upload to IAM, listing every certificate on disk
+//   hatrack keys rotate    creates the next key; upload the metadata to IAM, then…
 //   hatrack keys promote   …make the next key the one that signs
 import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
-import { loadConfigFile } from '../config/load.ts';
-import { configSchema } from '../config/schema.ts';
 import { loadOrCreateSigningKeys, rotateSigningKeys } from '../aws/keys.ts';
-import { configSource } from './config-source.ts';
+import { idpMetadataXml } from '../aws/metadata.ts';
+import { idpEntityId, publicBaseUrl } from '../config/derived.ts';
+import { configSource, loadConfigFrom } from './config-source.ts';
 import type { Io } from './main.ts';
 
 function describe(label: string, pem: string): string {
@@ -16,11 +17,8 @@ function describe(label: string, pem: string): string {
 }
 
 export async function keysCommand(flag: string | undefined, action: string | undefined, io: Io): Promise<number> {
-  const source = configSource(flag);
-  // The demo uses the default key paths, so `hatrack keys` works on it too.
-  const signing = source.kind === 'file'
-    ? loadConfigFile(source.path).config.signing
-    : configSchema.shape.signing.parse(undefined);
+  const { config } = loadConfigFrom(configSource(flag));
+  const signing = config.signing;
   const paths = {
     keyPath: resolve(signing.key),
     certPath: resolve(signing.cert),
@@ -36,20 +34,29 @@ export async function keysCommand(flag: string | undefined, action: string | und
     if (keys.next) io.out(describe('next', keys.next.certPem));
     return 0;
   }
+  if (action === 'metadata') {
+    // Read from disk now, so it lists a next key that running brokers have not loaded yet.
+    const keys = await loadOrCreateSigningKeys(paths);
+    const certificates = [keys.current.certPem, ...(keys.next ? [keys.next.certPem] : [])];
+    io.out(idpMetadataXml({ entityId: idpEntityId(config), certificates, ssoUrl: `${publicBaseUrl(config)}/` }));
+    return 0;
+  }
   if (action === 'rotate' || action === 'promote') {
     const result = await rotateSigningKeys(paths, action === 'rotate' ? 'prepare' : 'promote');
     if (action === 'rotate') {
       io.out(result.changed ? `created the next key: ${signing.nextKey}, ${signing.nextCert}` : 'a next key is already waiting');
       io.out(describe('next', result.keys.next!.certPem));
-      io.out('Upload /saml/metadata (it now lists both certificates) to every account, e.g.\n' +
+      io.out('Next: upload metadata listing both certificates to every account:\n' +
+        '  hatrack keys metadata > metadata.xml\n' +
         '  aws iam update-saml-provider --saml-provider-arn <arn> --saml-metadata-document file://metadata.xml\n' +
-        'then run `hatrack keys promote` and restart the broker.');
+        'then run `hatrack keys promote` and restart every broker process.\n' +
+        '(Running brokers keep serving the metadata they started with until they restart.)');
     } else {
       io.out(describe('current', result.keys.current.certPem));
       io.out('The next key now signs. Restart every broker process; keep the old certificate in IAM until they have.');
     }
     return 0;
   }
-  io.err(`hatrack keys: unknown action "${action}" (show, rotate or promote)`);
+  io.err(`hatrack keys: unknown action "${action}" (show, metadata, rotate or promote)`);
   return 2;
 }

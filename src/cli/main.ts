@@ -9,8 +9,8 @@ const usage = `Usage: hatrack <command> [--config FILE]
 Server commands:
   serve          run the broker (with no configuration: the built-in demo)
   check-config   validate the configuration; prints "ok" or every problem
-  keys           show the signing certificates; \`keys rotate\` creates the next key,
-                 \`keys promote\` makes it current
+  keys           show the signing certificates; \`keys metadata\` prints the IdP metadata
+                 for IAM; \`keys rotate\` creates the next key, \`keys promote\` makes it current
 
 The configuration is --config FILE, else $HATRACK_CONFIG, else ./hatrack.yaml, else the demo.`;
 

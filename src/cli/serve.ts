@@ -7,8 +7,9 @@ import { configSource } from './config-source.ts';
 import type { Io } from './main.ts';
 
 function port(env: NodeJS.ProcessEnv): number {
-  const p = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new Error(`PORT must be a port number, not "${env.PORT}"`);
+  if (env.PORT === undefined || env.PORT.trim() === '') return 3000;
+  const p = Number(env.PORT);
+  if (!/^\d+$/.test(env.PORT.trim()) || p > 65535) throw new Error(`PORT must be a port number, not "${env.PORT}"`);
   return p;
 }
 

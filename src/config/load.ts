@@ -7,6 +7,7 @@ import { formatPath, formatProblems, type ConfigProblem } from './problems.ts';
 import { resolveEnvRefs } from './env-refs.ts';
 import { compileRules, type CompiledRule } from '../mapping/rules.ts';
 import { HatrackError } from '../errors.ts';
+import { partitionOfRegion } from '../aws/partition.ts';
 
 /** A validated configuration, with the role rules resolved for the mapping engine. */
 export interface LoadedConfig {
@@ -63,6 +64,18 @@ function crossChecks(config: Config): ConfigProblem[] {
       problems.push({ path: `connectors[${i}].issuer`, message: 'an http:// issuer needs allowInsecureHttp: true (development only)' });
     }
   });
+  if (url.protocol === 'https:' && config.trustProxy === false) {
+    // Hatrack itself speaks plain HTTP; without trusting the TLS proxy it cannot tell the request
+    // was secure, and express-session would never send the Secure cookie.
+    problems.push({ path: 'trustProxy', message: 'is needed with an https:// publicUrl: set it to the proxies\' hop count or addresses' });
+  }
+  try {
+    if (partitionOfRegion(config.aws.region) !== config.aws.partition) {
+      problems.push({ path: 'aws.region', message: `${config.aws.region} is not in the ${config.aws.partition} partition` });
+    }
+  } catch {
+    problems.push({ path: 'aws.region', message: 'is not an AWS region name' });
+  }
   if (config.store.redis && !config.session.secret) {
     problems.push({ path: 'session.secret', message: 'is required with store.redis, so that every process accepts the same session cookies' });
   }

@@ -1,7 +1,17 @@
 // The shape of hatrack.yaml (ARCHITECTURE.md "Configuration"), as a zod schema. Checks that need
-// the whole document (aliases used by rules, unique ids) live in validate.ts.
+// the whole document (aliases used by rules, unique ids) live in load.ts.
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { parseDurationSeconds } from './duration.ts';
+
+/** What Express's `trust proxy` accepts as one entry: an address, a CIDR or a named range. */
+function isProxyAddress(value: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [address = '', bits, extra] = value.split('/');
+  if (extra !== undefined || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128);
+}
 
 /** A duration in seconds: a number, or "15m", "8h"… */
 const duration = z
@@ -84,8 +94,21 @@ const aws = z.strictObject({
 
 export const configSchema = z.strictObject({
   publicUrl: httpUrl,
-  /** Express `trust proxy`: false, true, a hop count, or a list of addresses. */
-  trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),
+  /**
+   * Express `trust proxy`: false, a hop count, or the proxies' addresses (IPs, CIDRs, `loopback`,
+   * `linklocal`, `uniquelocal`). Not `true`: that believes any client's X-Forwarded-For, which
+   * would let anyone pick the address that rate limits count.
+   */
+  trustProxy: z.preprocess(
+    // Values from `env:` references arrive as strings.
+    (v) => (v === 'false' ? false : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
+    z.union([
+      z.literal(false),
+      z.number().int().min(1).max(10),
+      z.string().refine(isProxyAddress, 'must be an IP address, a CIDR, loopback, linklocal or uniquelocal'),
+      z.array(z.string().refine(isProxyAddress, 'must be an IP address, a CIDR, loopback, linklocal or uniquelocal')).min(1),
+    ], { error: 'must be false, a hop count (1–10) or the proxies\' addresses (true would trust any client\'s X-Forwarded-For)' }),
+  ).default(false),
   store: z
     .strictObject({
       redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),

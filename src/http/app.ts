@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import './session-types.ts';
 import type { HatRack } from '../broker/types.ts';
 import type { RedirectConnector } from '../connectors/connector.ts';
+import type { Clock } from '../clock.ts';
 import { fail } from '../errors.ts';
+import { storeUnavailable } from '../store/errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
@@ -20,7 +22,7 @@ import { StoreSessionStore } from './session-store.ts';
 
 export interface AppDeps {
   publicUrl: string;
-  trustProxy: boolean | number | string;
+  trustProxy: false | number | string | string[];
   sessionSecret: string;
   sessionTtlSeconds: number;
   region: string;
@@ -30,6 +32,7 @@ export interface AppDeps {
   idpMetadataXml: () => string;
   /** Origins a form may be redirected to after its POST (the AWS federation endpoint). */
   formActionOrigins: string[];
+  clock: Clock;
   log: Logger;
   metrics: Metrics;
 }
@@ -42,6 +45,8 @@ export function createApp(deps: AppDeps): express.Express {
   const base = url.pathname.replace(/\/+$/, '');
   const publicUrl = `${url.origin}${base}`;
   const render = createRenderer();
+  // `__Host-` binds the cookie to this exact origin (Secure, Path=/, no Domain): SECURITY.md W4.
+  const cookieName = https ? '__Host-hatrack' : 'hatrack';
 
   const app = express();
   app.disable('x-powered-by');
@@ -55,24 +60,34 @@ export function createApp(deps: AppDeps): express.Express {
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   router.use(express.json({ limit: '16kb' }));
   router.use(session({
-    name: https ? '__Host-hatrack' : 'hatrack',
+    name: cookieName,
     secret: deps.sessionSecret,
-    store: new StoreSessionStore(deps.store, { ttlSeconds: deps.sessionTtlSeconds }),
+    store: new StoreSessionStore(deps.store, { ttlSeconds: deps.sessionTtlSeconds, clock: deps.clock }),
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    proxy: deps.trustProxy !== false,
+    // `proxy` unset: express-session then trusts X-Forwarded-Proto exactly as far as Express's
+    // own `trust proxy` does (req.secure), no further.
     cookie: { httpOnly: true, secure: https, sameSite: 'lax', path: '/', maxAge: deps.sessionTtlSeconds * 1000 },
   }));
   // express-session leaves req.session undefined when its store is unusable: that is signed out
   // and unavailable (SECURITY.md R1), never a pass.
   router.use((req: Request, _res: Response, next: NextFunction) => {
-    if (!req.session) return next(fail.unavailable('store_unavailable', 'The session store is unavailable. Please try again in a moment.'));
+    if (!req.session) return next(storeUnavailable('express-session has no session: its store is not usable'));
+    // A sign-in lasts session.ttl from the moment it happened, however busy the session is.
+    if (req.session.identity && (req.session.expiresAt ?? 0) <= deps.clock.now().getTime()) {
+      delete req.session.identity;
+      delete req.session.expiresAt;
+    }
     next();
   });
 
-  router.use(authRoutes({ connectors: deps.connectors, store: deps.store, publicUrl, publicOrigin: url.origin, log: deps.log, metrics: deps.metrics }));
-  router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, connectors: deps.connectors, base, publicOrigin: url.origin, region: deps.region }));
+  router.use(authRoutes({
+    connectors: deps.connectors, store: deps.store, publicUrl, publicOrigin: url.origin,
+    sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
+    clock: deps.clock, log: deps.log, metrics: deps.metrics,
+  }));
+  router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, connectors: deps.connectors, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(fail.notFound('not_found', 'There is nothing at this address.')));
   router.use(errorHandler({ log: deps.log, render, base }));
 

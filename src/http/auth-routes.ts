@@ -1,7 +1,8 @@
 // Browser sign-in: start a login at a connector, finish it at the callback, sign out.
 // Thin: parse → call the connector → keep the identity in a fresh session.
 import { Router, type Request } from 'express';
-import { savePendingLogin, takePendingLogin, type RedirectConnector } from '../connectors/connector.ts';
+import type { Clock } from '../clock.ts';
+import { PENDING_LOGIN_TTL_MS, savePendingLogin, takePendingLogin, type RedirectConnector } from '../connectors/connector.ts';
 import { fail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -16,6 +17,10 @@ export interface AuthRouteDeps {
   store: Store;
   publicUrl: string;
   publicOrigin: string;
+  sessionTtlSeconds: number;
+  /** The session cookie, so logout can remove it from the browser too. */
+  cookie: { name: string; secure: boolean };
+  clock: Clock;
   log: Logger;
   metrics: Metrics;
 }
@@ -30,7 +35,9 @@ function destroy(req: Request): Promise<void> {
 
 export function authRoutes(deps: AuthRouteDeps): Router {
   const router = Router();
-  const loginLimit = rateLimit(deps.store, { bucket: 'login', limit: 30, windowMs: 60_000 });
+  // Starting and finishing a login are counted apart, so a flood of one cannot block the other.
+  const loginLimit = rateLimit(deps.store, deps.clock, { bucket: 'login', limit: 30, windowMs: 60_000 });
+  const callbackLimit = rateLimit(deps.store, deps.clock, { bucket: 'callback', limit: 30, windowMs: 60_000 });
 
   const connectorFor = (id: unknown): RedirectConnector => {
     const connector = typeof id === 'string' ? deps.connectors.get(id) : undefined;
@@ -46,11 +53,13 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     // Kept server-side in the shared store, so the callback may land on any broker process (R6).
     await savePendingLogin(deps.store, start.pending);
     // Binds the login to this browser: the callback must come back to the same session (O14).
+    // Until then the session only holds that state, so it lives no longer than the login may take.
     req.session.loginState = start.pending.state;
+    req.session.cookie.maxAge = PENDING_LOGIN_TTL_MS;
     res.set('Cache-Control', 'no-store').redirect(303, start.url);
   });
 
-  router.get('/oidc/:connector/callback', loginLimit, async (req, res) => {
+  router.get('/oidc/:connector/callback', callbackLimit, async (req, res) => {
     const connector = connectorFor(req.params.connector);
     const callback = { url: new URL(req.originalUrl, deps.publicOrigin) };
     const state = connector.callbackState(callback);
@@ -68,6 +77,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       // W3: a new session ID at login; the pre-login session is gone.
       await regenerate(req);
       req.session.identity = toStored(identity);
+      req.session.expiresAt = deps.clock.now().getTime() + deps.sessionTtlSeconds * 1000;
       deps.metrics.inc('logins_total', 'Completed and failed sign-ins.', { connector: connector.id, result: 'ok' });
       deps.log.info('signed in', { connector: connector.id, subject: identity.subject, email: identity.email, groups: identity.groups.length });
       res.redirect(303, `${deps.publicUrl}${safeReturnTo(pending?.returnTo)}`);
@@ -80,6 +90,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   router.post('/logout', requireCsrf(deps.publicOrigin), async (req, res) => {
     const who = req.session.identity?.email;
     await destroy(req);
+    res.clearCookie(deps.cookie.name, { path: '/', httpOnly: true, secure: deps.cookie.secure, sameSite: 'lax' });
     if (who) deps.log.info('signed out', { email: who });
     res.redirect(303, `${deps.publicUrl}/`);
   });

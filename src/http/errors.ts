@@ -37,8 +37,10 @@ export function errorHandler(deps: { log: Logger; render: Renderer; base: string
     const reference = randomBytes(6).toString('hex');
     const known = isHatrackError(e) ? e : fromParserError(e);
     const error = known ?? new HatrackError('internal', 500, 'Something went wrong on our side.');
-    const fields = { reference, code: error.code, status: error.status, method: req.method, path: req.path, detail: error.detail };
-    if (known) deps.log.warn('request refused', fields);
+    // `errorCode`, not `code`: the logger redacts fields called `code` (OAuth authorization codes).
+    const fields = { reference, errorCode: error.code, status: error.status, method: req.method, path: req.path, detail: error.detail };
+    if (known && error.status < 500) deps.log.warn('request refused', fields);
+    else if (known) deps.log.error('request failed', fields);
     else deps.log.error('request failed', { ...fields, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), stack: e instanceof Error ? e.stack : undefined });
 
     if (res.headersSent) return;

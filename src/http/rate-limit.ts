@@ -1,6 +1,8 @@
 // SECURITY.md W13: floods of login, callback and role endpoints get 429. A fixed window per client
-// address and bucket, counted in the shared store so every process sees the same count.
+// and bucket, counted in the shared store so every process sees the same count.
+import { isIPv6 } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
+import type { Clock } from '../clock.ts';
 import type { Store } from '../store/store.ts';
 import { fail } from '../errors.ts';
 
@@ -9,13 +11,29 @@ export interface RateLimit {
   /** Requests allowed per window. */
   limit: number;
   windowMs: number;
+  /** Who is counted; default the client address (see clientAddressKey). */
+  key?: (req: Request) => string;
 }
 
-export function rateLimit(store: Store, { bucket, limit, windowMs }: RateLimit) {
+/**
+ * The client's address as counted: IPv4 as is, IPv6 by its /64, because one subscriber usually
+ * holds a whole /64 and could otherwise rotate through it. `req.ip` honours `trust proxy`.
+ */
+export function clientAddressKey(req: Request): string {
+  const ip = (req.ip ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+export function rateLimit(store: Store, clock: Clock, { bucket, limit, windowMs, key = clientAddressKey }: RateLimit) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     try {
-      const window = Math.floor(Date.now() / windowMs);
-      const count = await store.increment(`rate:${bucket}:${req.ip ?? 'unknown'}:${window}`, windowMs);
+      const window = Math.floor(clock.now().getTime() / windowMs);
+      const count = await store.increment(`rate:${bucket}:${key(req)}:${window}`, windowMs);
       if (count > limit) return next(fail.tooMany('rate_limited', 'Too many requests. Wait a minute and try again.'));
       next();
     } catch (e) {

@@ -19,6 +19,7 @@ export function safeReturnTo(value: unknown, fallback = '/'): string {
   // The browser must resolve it to this origin.
   const base = 'http://hatrack.invalid';
   const resolved = new URL(value, base);
-  if (resolved.origin !== base) return fallback;
+  // Dot segments can collapse into a scheme-relative path: `/.//evil.example` → `//evil.example`.
+  if (resolved.origin !== base || resolved.pathname.startsWith('//')) return fallback;
   return resolved.pathname + resolved.search + resolved.hash;
 }

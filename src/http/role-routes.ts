@@ -11,9 +11,10 @@ import { credentialsViews } from '../aws/credentials-format.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
 import { fromStored } from './session-identity.ts';
 import type { Renderer } from './render.ts';
-import { rateLimit } from './rate-limit.ts';
+import { clientAddressKey, rateLimit } from './rate-limit.ts';
 import { wantsJson } from './errors.ts';
 import type { RedirectConnector } from '../connectors/connector.ts';
+import type { Clock } from '../clock.ts';
 
 export interface RoleRouteDeps {
   hats: HatRack;
@@ -23,6 +24,7 @@ export interface RoleRouteDeps {
   base: string;
   publicOrigin: string;
   region: string;
+  clock: Clock;
 }
 
 function signedIn(req: Request): Identity {
@@ -53,7 +55,11 @@ function byAccount(grants: Grant[]) {
 export function roleRoutes(deps: RoleRouteDeps): Router {
   const router = Router();
   const csrf = requireCsrf(deps.publicOrigin);
-  const roleLimit = rateLimit(deps.store, { bucket: 'role', limit: 60, windowMs: 60_000 });
+  // Counted per signed-in person, so people behind one address do not share a budget.
+  const roleLimit = rateLimit(deps.store, deps.clock, {
+    bucket: 'role', limit: 60, windowMs: 60_000,
+    key: (req) => req.session.identity ? `subject:${req.session.identity.connector}:${req.session.identity.subject}` : clientAddressKey(req),
+  });
 
   router.get('/', (req, res) => {
     res.set('Cache-Control', 'no-store');
@@ -90,7 +96,7 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
     // One profile per account and role, so blocks for several roles can sit in one file.
     const views = credentialsViews(creds, { region: deps.region, profile: `${grant.accountAlias ?? grant.accountId}-${grant.roleName}` });
     if (wantsJson(req)) {
-      res.json(JSON.parse(views.credentialProcessJson));
+      res.type('json').send(views.credentialProcessJson);
       return;
     }
     res.send(deps.render('keys.njk', {

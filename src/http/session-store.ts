@@ -78,13 +78,18 @@ export class StoreSessionStore extends session.Store {
     return this.#prefix + sid;
   }
 
-  /** Milliseconds the session has left: until the cookie expires, or the default lifetime. */
+  /**
+   * Milliseconds the session has left: until the cookie expires (or the default lifetime), and
+   * never past the sign-in's absolute end (`expiresAt`), which activity does not push back.
+   */
   #ttlMs(data: SessionData): number {
+    const now = this.#clock.now().getTime();
     const expires = data.cookie?.expires;
-    if (expires === undefined || expires === null) return this.#defaultTtlMs;
-    const at = expires instanceof Date ? expires.getTime() : new Date(expires as unknown as string).getTime();
-    if (Number.isNaN(at)) return this.#defaultTtlMs;
-    return at - this.#clock.now().getTime();
+    const at = expires === undefined || expires === null
+      ? Number.NaN
+      : expires instanceof Date ? expires.getTime() : new Date(expires as unknown as string).getTime();
+    const cookieTtl = Number.isNaN(at) ? this.#defaultTtlMs : at - now;
+    return typeof data.expiresAt === 'number' ? Math.min(cookieTtl, data.expiresAt - now) : cookieTtl;
   }
 
   #parse(raw: string | undefined): SessionData | null {

@@ -9,5 +9,7 @@ declare module 'express-session' {
     csrf?: string;
     /** `state` of the login this browser started; the callback must present the same (O14). */
     loginState?: string;
+    /** When the sign-in ends, ms since the epoch: absolute, however active the session is. */
+    expiresAt?: number;
   }
 }

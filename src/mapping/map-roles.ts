@@ -3,11 +3,12 @@
 import type { Identity } from '../identity.ts';
 import type { Grant, MappingResult, TraceLine } from './types.ts';
 import type { CompiledRule } from './rules.ts';
-import { normaliseGroup } from './normalise.ts';
 
 export function mapRoles(identity: Identity, rules: readonly CompiledRule[]): MappingResult {
-  // A person's email counts as a group of one, so a rule may name a single person.
-  const memberships = new Set([...identity.groups, identity.email].map(normaliseGroup));
+  // A person's email counts as a group of one, so a rule may name a single person. Names from the
+  // IdP are only NFC-normalised, never trimmed: trimming would strip invisible characters such as
+  // U+FEFF and let "\uFEFFadmins" match "admins" (W7). Rules were trimmed when config was read.
+  const memberships = new Set([...identity.groups, identity.email].map((g) => g.normalize('NFC')));
   const grants: Grant[] = [];
   const seen = new Set<string>();
   const trace: TraceLine[] = [];

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/load.ts';
 import { memoryLogger } from '../../../src/log.ts';
 import { startHatrack, type RunningHatrack } from '../../../src/main.ts';
+import { FixedClock } from '../../../src/clock.ts';
 import { startDevOidcProvider, type DevOidcProvider } from '../../../src/dev/oidc-provider.ts';
 import { demoPeople } from '../../../src/dev/demo-people.ts';
 import { HeadlessBrowser } from '../../support/oidc/browser.ts';
@@ -15,6 +16,7 @@ import { HeadlessBrowser } from '../../support/oidc/browser.ts';
 let hatrack: RunningHatrack;
 let oidc: DevOidcProvider;
 let url: string;
+const clock = new FixedClock(new Date());
 
 beforeAll(async () => {
   const server = createServer();
@@ -32,7 +34,7 @@ beforeAll(async () => {
     accounts: { prod: '111111111111' },
     roles: [{ group: 'finance', role: 'arn:aws:iam::{prod}:role/Billing' }],
   }, 'test');
-  hatrack = await startHatrack(loaded, { port: 0, log: memoryLogger(), baseDir: mkdtempSync(join(tmpdir(), 'hatrack-no-roles-')), server });
+  hatrack = await startHatrack(loaded, { port: 0, log: memoryLogger(), baseDir: mkdtempSync(join(tmpdir(), 'hatrack-no-roles-')), server, clock });
 });
 afterAll(async () => {
   await hatrack?.close();
@@ -54,5 +56,12 @@ describe('a person with no matching rule', () => {
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('hatrack_logins_total{connector="corp",result="ok"} 1');
+
+    // The sign-in ends session.ttl after it happened, even for a session in constant use.
+    const cookie = [...browser.cookies(new URL(url).origin)].map(([k, v]) => `${k}=${v}`).join('; ');
+    clock.advance(8 * 3600 * 1000 - 60_000);
+    expect(await (await fetch(url, { headers: { cookie } })).text()).toContain('data-testid="no-roles"');
+    clock.advance(61_000);
+    expect(await (await fetch(url, { headers: { cookie } })).text()).toContain('Sign in with');
   });
 });

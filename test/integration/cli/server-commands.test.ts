@@ -24,6 +24,7 @@ async function hatrack(args: string[], options: { cwd?: string; env?: NodeJS.Pro
 
 const goodConfig = `
 publicUrl: https://hatrack.example.com
+trustProxy: 1
 connectors:
   - { id: okta, type: oidc, issuer: https://corp.okta.com, clientId: hatrack, clientSecret: env:OKTA_SECRET }
 accounts: { prod: "111111111111" }
@@ -83,6 +84,9 @@ describe('hatrack keys', () => {
     expect(existsSync(join(dir, 'certs/hatrack.next.crt'))).toBe(true);
     const nextCert = readFileSync(join(dir, 'certs/hatrack.next.crt'), 'utf8');
     expect((await hatrack(['keys'], { cwd: dir })).stdout).toMatch(/current: .*\nnext: /);
+    const metadata = await hatrack(['keys', 'metadata'], { cwd: dir });
+    expect(metadata.stdout).toContain('entityID="http://localhost:3000/saml/metadata"');
+    expect(metadata.stdout.match(/<md:KeyDescriptor use="signing">/g)).toHaveLength(2);
 
     const promote = await hatrack(['keys', 'promote'], { cwd: dir });
     expect(promote.code).toBe(0);

@@ -7,6 +7,7 @@ import { demoConfig } from '../../../src/dev/demo-config.ts';
 
 const minimal = {
   publicUrl: 'https://hatrack.example.com',
+  trustProxy: 1,
   connectors: [{ id: 'okta', type: 'oidc', issuer: 'https://corp.okta.com', clientId: 'abc', clientSecret: 'env:OKTA_SECRET' }],
   accounts: { prod: '111111111111' },
   roles: [{ group: 'aws-admins', role: 'arn:aws:iam::{prod}:role/Admin', sessionDuration: '8h' }],
@@ -99,6 +100,21 @@ describe('configuration', () => {
       'connectors[1].id: duplicate connector id "a"',
       'session.secret: is required with store.redis, so that every process accepts the same session cookies',
     ]);
+  });
+
+  it('rejects a trust proxy setting that would believe any client, and accepts hop counts and addresses', () => {
+    const withProxy = (trustProxy: unknown) => problemsOf({ ...minimal, trustProxy }, { OKTA_SECRET: 'x' });
+    expect(withProxy(true)).toEqual([expect.stringMatching(/^trustProxy: must be false, a hop count/)]);
+    expect(withProxy('yes')).toEqual([expect.stringMatching(/^trustProxy: /)]);
+    expect(withProxy(1)).toEqual([]);
+    expect(withProxy('2')).toEqual([]);
+    expect(withProxy(['10.0.0.0/8', 'loopback'])).toEqual([]);
+    expect(withProxy(false)).toEqual(['trustProxy: is needed with an https:// publicUrl: set it to the proxies\' hop count or addresses']);
+  });
+
+  it('rejects a region outside the partition', () => {
+    expect(problemsOf({ ...minimal, roles: [], aws: { partition: 'aws-cn' } }, { OKTA_SECRET: 'x' }))
+      .toEqual(['aws.region: us-east-1 is not in the aws-cn partition']);
   });
 
   it('rejects unknown keys instead of ignoring a typo', () => {

@@ -34,13 +34,14 @@ describe('mapRoles (first cut: group → roles)', () => {
     expect(result.trace.every((t) => !t.matched && /not a member/.test(t.reason))).toBe(true);
   });
 
-  it('compares groups after NFC and trimming, but not case-insensitively', () => {
-    expect(roleArns(person('a@example.com', ['  admins\t']))).toHaveLength(2);
+  it('compares groups after NFC, exactly and case-sensitively', () => {
+    expect(roleArns(person('a@example.com', ['admins'.normalize('NFD')]))).toHaveLength(2);
     expect(roleArns(person('a@example.com', ['Admins']))).toEqual([]);
+    expect(roleArns(person('a@example.com', ['  admins\t']))).toEqual([]);
   });
 
   it('does not let look-alike, invisible or pattern-like group names widen a grant (W7)', () => {
-    for (const g of ['admins\u200b', 'аdmins' /* Cyrillic a */, 'admin*', '.*', 'admins,power-users', '*']) {
+    for (const g of ['admins\u200b', '\ufeffadmins', 'admins\u00a0', 'аdmins' /* Cyrillic a */, 'admin*', '.*', 'admins,power-users', '*']) {
       expect(roleArns(person('m@example.com', [g]))).toEqual([]);
     }
   });

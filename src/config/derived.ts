@@ -1,0 +1,12 @@
+// Values every part of the broker derives the same way from the configuration.
+import type { Config } from './schema.ts';
+
+/** publicUrl without a trailing slash: the base of every URL Hatrack publishes. */
+export function publicBaseUrl(config: Config): string {
+  return config.publicUrl.replace(/\/+$/, '');
+}
+
+/** Hatrack's IdP entity ID: the Issuer AWS expects, exactly as in the uploaded metadata (AWS.md §1). */
+export function idpEntityId(config: Config): string {
+  return config.signing.entityId ?? `${publicBaseUrl(config)}/saml/metadata`;
+}

@@ -99,6 +99,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
       issuerUrl: `${publicUrl}/`,
       destination: config.aws.consoleDestination ?? endpoints.console,
     },
+    partition: config.aws.partition,
     audit: createAuditLog(log),
     clock,
   });

@@ -3,7 +3,9 @@
 // the keys for a federation sign-in URL. Knows nothing of HTTP.
 import type { AuditEvent, AuditLog } from '../audit/audit.ts';
 import type { Clock } from '../clock.ts';
+import type { Partition } from '../aws/arn.ts';
 import { consoleSigninUrl } from '../aws/console.ts';
+import { awsEndpoints } from '../aws/partition.ts';
 import { encodeForSts, mintAwsResponse, type IdpSettings } from '../aws/mint.ts';
 import { sanitiseSessionName, sanitiseSourceIdentity } from '../aws/names.ts';
 import { assumeRoleWithSaml, type StsSettings } from '../aws/sts.ts';
@@ -25,6 +27,8 @@ export interface HatRackDeps {
     /** The console page opened by default. */
     destination: string;
   };
+  /** For console links to a region the person picked. */
+  partition: Partition;
   audit: AuditLog;
   clock: Clock;
 }
@@ -43,12 +47,19 @@ function checkedDestination(asked: string | undefined, fallback: string): string
   return url.toString();
 }
 
+/** The console home of `region`, which must be in the configured partition. */
+function regionalConsole(partition: Partition, region: string): string {
+  try {
+    return awsEndpoints(partition, region).console;
+  } catch {
+    throw fail.badRequest('invalid_region', `The region ${region} is not one of this installation's AWS partition.`);
+  }
+}
+
 export function createHatRack(deps: HatRackDeps): HatRack {
   const grants = (identity: Identity) => mapRoles(identity, deps.rules).grants;
 
   async function credentials(identity: Identity, grant: Grant, meta: RequestMeta, action: AuditEvent['action']): Promise<TemporaryCredentials> {
-    const now = deps.clock.now();
-    const xml = mintAwsResponse(identity, grant, deps.idp, now);
     const event: AuditEvent = {
       action,
       connector: identity.connector,
@@ -65,6 +76,7 @@ export function createHatRack(deps: HatRackDeps): HatRack {
       userAgent: meta.userAgent,
     };
     try {
+      const xml = mintAwsResponse(identity, grant, deps.idp, deps.clock.now());
       const assumed = await assumeRoleWithSaml({
         roleArn: grant.roleArn,
         providerArn: grant.providerArn,
@@ -90,7 +102,8 @@ export function createHatRack(deps: HatRackDeps): HatRack {
     },
     credentials: (identity, grant, meta) => credentials(identity, grant, meta, 'credentials'),
     async consoleUrl(identity, grant, meta) {
-      const destination = checkedDestination(meta.destination, deps.console.destination);
+      const fallback = meta.region ? regionalConsole(deps.partition, meta.region) : deps.console.destination;
+      const destination = checkedDestination(meta.destination, fallback);
       const creds = await credentials(identity, grant, meta, 'console');
       return consoleSigninUrl(creds, {
         federationEndpoint: deps.console.federationEndpoint,

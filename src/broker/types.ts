@@ -14,7 +14,7 @@ export interface HatRack {
   /** Mints the assertion for `grant`, records the audit event and calls AssumeRoleWithSAML. */
   credentials(identity: Identity, grant: Grant, meta: RequestMeta): Promise<TemporaryCredentials>;
   /** Credentials as above, then the federation sign-in URL (AWS.md §3). A bearer secret. */
-  consoleUrl(identity: Identity, grant: Grant, meta: RequestMeta & { destination?: string }): Promise<string>;
+  consoleUrl(identity: Identity, grant: Grant, meta: RequestMeta & { destination?: string; region?: string }): Promise<string>;
 }
 
 /** Where a request came from, for the audit trail. */

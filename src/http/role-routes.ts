@@ -83,7 +83,11 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
     const identity = signedIn(req);
     const grant = deps.hats.requireGrant(identity, req.body?.role);
     const destination = typeof req.body?.destination === 'string' && req.body.destination ? req.body.destination : undefined;
-    const url = await deps.hats.consoleUrl(identity, grant, { ...meta(req), destination });
+    const region = typeof req.body?.region === 'string' && req.body.region ? req.body.region : undefined;
+    if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
+      throw fail.badRequest('invalid_region', 'That is not an AWS region name such as eu-west-1.');
+    }
+    const url = await deps.hats.consoleUrl(identity, grant, { ...meta(req), destination, region });
     // The sign-in URL is a bearer secret: delivered by redirect only, never rendered or logged.
     res.set('Cache-Control', 'no-store').redirect(303, url);
   });

@@ -107,6 +107,16 @@ describe('the demo flow over HTTP, sessions in Redis', () => {
     expect(html).toContain('arn:aws:sts::222222222222:assumed-role/PowerUser/bob@example.com');
   });
 
+  it('opens the console in the region asked for, and refuses a region of another partition', async () => {
+    const s = await signIn('alice');
+    const res = await postForm(s.browser, '/aws/console', { _csrf: s.csrf, role: expected.alice![0]!, region: 'eu-west-1' });
+    expect(res.status).toBe(303);
+    expect(new URL(res.headers.get('location')!).searchParams.get('Destination')).toBe('https://console.aws.amazon.com/console/home?region=eu-west-1');
+    expect((await postForm(s.browser, '/aws/console', { _csrf: s.csrf, role: expected.alice![0]!, region: 'cn-north-1' })).status).toBe(400);
+    expect((await postForm(s.browser, '/aws/console', { _csrf: s.csrf, role: expected.alice![0]!, region: 'mars' })).status).toBe(400);
+    expect((await postForm(s.browser, '/aws/console', { _csrf: s.csrf, role: expected.alice![0]!, destination: 'https://evil.example/' })).status).toBe(400);
+  });
+
   it('W6 refuses with 403 a role the person is not granted, and issues nothing', async () => {
     const s = await signIn('bob');
     const before = demo.logLines.filter((l) => l.includes('"audit":true')).length;

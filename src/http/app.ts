@@ -17,6 +17,7 @@ import { errorHandler } from './errors.ts';
 import { metaRoutes } from './meta-routes.ts';
 import { createRenderer } from './render.ts';
 import { roleRoutes } from './role-routes.ts';
+import { acsBodyParser, samlRoutes } from './saml-routes.ts';
 import { securityHeaders } from './security-headers.ts';
 import { StoreSessionStore } from './session-store.ts';
 
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): express.Express {
   router.use('/static', express.static(publicDir, { index: false, maxAge: '1h' }));
   router.use(metaRoutes({ idpMetadataXml: deps.idpMetadataXml, store: deps.store, metrics: deps.metrics }));
 
+  router.post('/saml/:connector/acs', acsBodyParser);
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   router.use(express.json({ limit: '16kb' }));
   router.use(session({
@@ -86,6 +88,10 @@ export function createApp(deps: AppDeps): express.Express {
     connectors: deps.connectors, store: deps.store, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
+  }));
+  router.use(samlRoutes({
+    connectors: deps.connectors, hats: deps.hats, store: deps.store, publicUrl, publicOrigin: url.origin,
+    sessionTtlSeconds: deps.sessionTtlSeconds, clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, connectors: deps.connectors, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(fail.notFound('not_found', 'There is nothing at this address.')));

@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 import { requireCsrf } from './csrf.ts';
 import { safeReturnTo } from './return-to.ts';
-import { toStored } from './session-identity.ts';
+import { completeSignIn, countLogin } from './sign-in.ts';
 import { rateLimit } from './rate-limit.ts';
 
 export interface AuthRouteDeps {
@@ -23,10 +23,6 @@ export interface AuthRouteDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
-}
-
-function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
 }
 
 function destroy(req: Request): Promise<void> {
@@ -44,7 +40,8 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     if (!connector) throw fail.notFound('unknown_connector', 'There is no such sign-in method.');
     return connector;
   };
-  const callbackUrl = (c: RedirectConnector) => `${deps.publicUrl}/oidc/${c.id}/callback`;
+  // Where the provider sends the person back: the OIDC callback, or the SAML ACS.
+  const callbackUrl = (c: RedirectConnector) => c.type === 'saml' ? `${deps.publicUrl}/saml/${c.id}/acs` : `${deps.publicUrl}/oidc/${c.id}/callback`;
 
   router.get('/login/:connector', loginLimit, async (req, res) => {
     const connector = connectorFor(req.params.connector);
@@ -61,6 +58,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   router.get('/oidc/:connector/callback', callbackLimit, async (req, res) => {
     const connector = connectorFor(req.params.connector);
+    if (connector.type !== 'oidc') throw fail.notFound('unknown_connector', 'There is no such sign-in method.');
     const callback = { url: new URL(req.originalUrl, deps.publicOrigin) };
     const state = connector.callbackState(callback);
     if (!state || state !== req.session.loginState) {
@@ -73,18 +71,12 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       throw fail.unauthenticated('login_state_mismatch', 'This sign-in was started with another sign-in method. Please sign in again.');
     }
     try {
-      const identity = await connector.finishLogin({ callback, pending });
-      // W3: a new session ID at login; the pre-login session is gone.
-      await regenerate(req);
-      req.session.identity = toStored(identity);
-      req.session.expiresAt = deps.clock.now().getTime() + deps.sessionTtlSeconds * 1000;
-      deps.metrics.inc('logins_total', 'Completed and failed sign-ins.', { connector: connector.id, result: 'ok' });
-      deps.log.info('signed in', { connector: connector.id, subject: identity.subject, email: identity.email, groups: identity.groups.length });
-      res.redirect(303, `${deps.publicUrl}${safeReturnTo(pending?.returnTo)}`);
+      await completeSignIn(req, await connector.finishLogin({ callback, pending }), deps);
     } catch (e) {
-      deps.metrics.inc('logins_total', 'Completed and failed sign-ins.', { connector: connector.id, result: 'failed' });
+      countLogin(deps.metrics, connector.id, 'failed');
       throw e;
     }
+    res.redirect(303, `${deps.publicUrl}${safeReturnTo(pending?.returnTo)}`);
   });
 
   router.post('/logout', requireCsrf(deps.publicOrigin), async (req, res) => {

@@ -1,0 +1,112 @@
+// The SAML connector (Google Workspace and any SAML 2.0 IdP): SP-initiated logins over the
+// HTTP-Redirect binding, responses over HTTP-POST, IdP-initiated (tile) logins when allowed.
+// It never sees cookies or Express: login state lives in the shared Store — the pending login the
+// HTTP layer keeps under RelayState, plus this connector's own one-shot key per AuthnRequest ID —
+// so the ACS works on any broker process and with no cookie at all (SECURITY.md W2, R6).
+// The response checks live in acs.ts, signatures in signature.ts, identity in identity.ts.
+
+import { X509Certificate, randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../../clock.ts';
+import { HatrackError } from '../../errors.ts';
+import type { Identity } from '../../identity.ts';
+import type { Logger } from '../../log.ts';
+import type { Store } from '../../store/store.ts';
+import { toPendingLogin, type CallbackInput, type FinishLoginInput, type RedirectConnector, type SamlPendingLogin, type StartLoginInput, type StartLoginResult } from '../connector.ts';
+import { consumeResponse, type AcsResult } from './acs.ts';
+import { samlError } from './errors.ts';
+import { REQUEST_GRACE_MS, requestKey } from './keys.ts';
+import { authnRequestUrl, serviceProviderMetadata } from './node-saml.ts';
+import { resolveSamlOptions, type ResolvedSamlOptions, type SamlConnectorOptions } from './options.ts';
+import { certificateFingerprint } from './signature.ts';
+
+export interface SamlConnectorDeps {
+  /** The shared store: AuthnRequest IDs and the replay cache live here. */
+  store: Store;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface SamlConnector extends RedirectConnector {
+  readonly type: 'saml';
+  readonly options: Readonly<ResolvedSamlOptions>;
+  /** SP metadata for GET /saml/:connector/metadata (application/samlmetadata+xml). */
+  spMetadataXml(): string;
+  /** finishLogin with what else the ACS learnt: whether the response was unsolicited (the tile), the assertion ID. */
+  acceptResponse(input: FinishLoginInput): Promise<AcsResult>;
+}
+
+export function createSamlConnector(options: SamlConnectorOptions, deps: SamlConnectorDeps): SamlConnector {
+  const o = resolveSamlOptions(options);
+  if (!deps?.store) throw new HatrackError('saml_config_invalid', 500, 'Hatrack is not configured correctly for this sign-in.', `connector ${o.id}: no store`);
+  const clock = deps.clock ?? systemClock;
+  const { store, log } = deps;
+  warnAboutCertificates(o, clock, log);
+  const metadata = serviceProviderMetadata(o);
+
+  async function startLogin(input: StartLoginInput): Promise<StartLoginResult> {
+    if (input.redirectUri !== o.acsUrl) {
+      throw new HatrackError('saml_config_invalid', 500, 'Hatrack is not configured correctly for this sign-in.',
+        `connector ${o.id}: startLogin was given redirectUri ${input.redirectUri}, but the connector's acsUrl is ${o.acsUrl}`);
+    }
+    const state = randomBytes(32).toString('base64url');
+    const requestId = `_${randomBytes(20).toString('hex')}`;
+    const createdAt = clock.now().getTime();
+    const url = await authnRequestUrl(o, requestId, state);
+    const written = await store.setIfAbsent(requestKey(o.id, requestId), JSON.stringify({ state, createdAt }), o.maxLoginAgeMs + REQUEST_GRACE_MS);
+    if (!written) throw new Error('AuthnRequest ID collision');
+    const pending: SamlPendingLogin = {
+      type: 'saml',
+      connector: o.id,
+      state,
+      requestId,
+      redirectUri: o.acsUrl,
+      createdAt,
+      ...(input.returnTo !== undefined && { returnTo: input.returnTo }),
+    };
+    return { url, pending };
+  }
+
+  async function acceptResponse(input: FinishLoginInput): Promise<AcsResult> {
+    const given = input.pending === undefined ? undefined : toPendingLogin(input.pending);
+    if (input.pending !== undefined && given === undefined) {
+      throw samlError('saml_in_response_to_mismatch', o.id, 'the stored pending login is malformed');
+    }
+    return consumeResponse({ o, store, now: clock.now().getTime(), ...(log && { log }) }, input.callback.form, given);
+  }
+
+  return {
+    id: o.id,
+    type: 'saml',
+    displayName: o.displayName,
+    options: Object.freeze({ ...o, idpCerts: Object.freeze([...o.idpCerts]) as string[] }),
+    startLogin,
+    callbackState(callback: CallbackInput): string | undefined {
+      const states = callback.form?.getAll('RelayState') ?? [];
+      return states.length === 1 ? states[0] : undefined;
+    },
+    async finishLogin(input: FinishLoginInput): Promise<Identity> {
+      return (await acceptResponse(input)).identity;
+    },
+    acceptResponse,
+    spMetadataXml: () => metadata,
+    async ready() {
+      // Nothing to discover: the IdP is configured by value.
+    },
+  };
+}
+
+/** A log line for certificates that expired or expire within 30 days: rotation is due. */
+function warnAboutCertificates(o: ResolvedSamlOptions, clock: Clock, log: Logger | undefined): void {
+  if (!log) return;
+  const now = clock.now().getTime();
+  o.idpCerts.forEach((pem, index) => {
+    const cert = new X509Certificate(pem);
+    const ends = Date.parse(cert.validTo);
+    if (ends - now < 30 * 86_400_000) {
+      log.warn(ends < now ? 'saml idp certificate has expired' : 'saml idp certificate expires soon', {
+        connector: o.id, certIndex: index, validTo: new Date(ends).toISOString(), fingerprint: certificateFingerprint(pem),
+      });
+    }
+  });
+}
+

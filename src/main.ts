@@ -61,6 +61,8 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   const clock = options.clock ?? systemClock;
   const baseDir = options.baseDir ?? process.cwd();
   const publicUrl = publicBaseUrl(config);
+  // Rules that can never grant and the like: the config is valid, but an admin wants to know.
+  for (const w of loaded.warnings) log.warn(`config: ${w.path}: ${w.message}`);
 
   const keys = await loadOrCreateSigningKeys({
     keyPath: resolve(baseDir, config.signing.key),

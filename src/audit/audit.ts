@@ -12,6 +12,8 @@ export interface AuditEvent {
   accountId: string;
   sessionName: string;
   sourceIdentity: string;
+  /** The session tags minted (key → value), so an ABAC decision can be traced back. */
+  sessionTags?: Record<string, string>;
   sessionDuration: number;
   rule: number;
   via: 'browser' | 'api';

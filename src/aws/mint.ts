@@ -177,7 +177,8 @@ export function mintAwsResponse(identity: Identity, grant: Grant, idp: IdpSettin
   const role = roleValue(grant);
   const duration = sessionDuration(grant.sessionDuration);
   const sessionName = sanitiseSessionName(identity.email);
-  const sourceIdentity = idp.sendSourceIdentity === false ? undefined : sanitiseSourceIdentity(identity.email);
+  // SourceIdentity: the value mapping chose (config aws.sourceIdentity), else the verified email (W9).
+  const sourceIdentity = idp.sendSourceIdentity === false ? undefined : sanitiseSourceIdentity(grant.sourceIdentity ?? identity.email);
   const tags = checkTags(opts.sessionTags ?? []);
 
   const issueInstant = instant(nowMs);

@@ -12,19 +12,19 @@ import { assumeRoleWithSaml, type StsSettings } from '../aws/sts.ts';
 import { fail, isHatrackError } from '../errors.ts';
 import type { Identity } from '../identity.ts';
 import { mapRoles } from '../mapping/map-roles.ts';
-import type { CompiledRule } from '../mapping/rules.ts';
+import type { RuleSet } from '../mapping/rules.ts';
 import type { Grant } from '../mapping/types.ts';
 import type { HatRack, RequestMeta, TemporaryCredentials } from './types.ts';
 
 export interface HatRackDeps {
-  rules: readonly CompiledRule[];
+  rules: RuleSet;
   idp: IdpSettings;
   sts: StsSettings;
   console: {
     federationEndpoint: string;
     /** Hatrack's own page, where AWS sends people whose console session ended. */
     issuerUrl: string;
-    /** The console page opened by default. */
+    /** The console page opened by default: the console home; a rule's `destination` overrides it. */
     destination: string;
   };
   /** For console links to a region the person picked. */
@@ -35,11 +35,12 @@ export interface HatRackDeps {
 
 /**
  * A destination asked for by the person must stay on the console's own host (or a regional
- * subdomain of it), so the federation endpoint is never used to bounce someone elsewhere.
+ * subdomain of it), so the federation endpoint is never used to bounce someone elsewhere. It is
+ * checked against the configured console home, not the rule's page, so every grant allows the same.
  */
-function checkedDestination(asked: string | undefined, fallback: string): string {
+function checkedDestination(asked: string | undefined, fallback: string, consoleHome: string): string {
   if (asked === undefined) return fallback;
-  const home = new URL(fallback);
+  const home = new URL(consoleHome);
   const url = URL.canParse(asked) ? new URL(asked) : undefined;
   const onConsole = url !== undefined && url.protocol === home.protocol && !url.username && !url.password &&
     (url.host === home.host || url.host.endsWith(`.${home.host}`));
@@ -57,6 +58,20 @@ function regionalConsole(partition: Partition, region: string): string {
 }
 
 export function createHatRack(deps: HatRackDeps): HatRack {
+  /**
+   * Where the console opens when the person asked for no page: the rule's destination, else the
+   * console home; a region picked by the person goes into the `region` parameter of a rule's deep
+   * link (as the console's own links do), or selects that region's console home.
+   */
+  function defaultDestination(grant: Grant, region: string | undefined): string {
+    if (region === undefined) return grant.destination ?? deps.console.destination;
+    const home = regionalConsole(deps.partition, region);
+    if (grant.destination === undefined) return home;
+    const url = new URL(grant.destination);
+    url.searchParams.set('region', region);
+    return url.toString();
+  }
+
   const grants = (identity: Identity) => mapRoles(identity, deps.rules).grants;
 
   async function credentials(identity: Identity, grant: Grant, meta: RequestMeta, action: AuditEvent['action']): Promise<TemporaryCredentials> {
@@ -68,7 +83,8 @@ export function createHatRack(deps: HatRackDeps): HatRack {
       roleArn: grant.roleArn,
       accountId: grant.accountId,
       sessionName: sanitiseSessionName(identity.email),
-      sourceIdentity: sanitiseSourceIdentity(identity.email),
+      sourceIdentity: sanitiseSourceIdentity(grant.sourceIdentity ?? identity.email),
+      ...(grant.sessionTags?.length && { sessionTags: Object.fromEntries(grant.sessionTags.map((t) => [t.key, t.value])) }),
       sessionDuration: grant.sessionDuration,
       rule: grant.rule,
       via: meta.via,
@@ -76,7 +92,7 @@ export function createHatRack(deps: HatRackDeps): HatRack {
       userAgent: meta.userAgent,
     };
     try {
-      const xml = mintAwsResponse(identity, grant, deps.idp, deps.clock.now());
+      const xml = mintAwsResponse(identity, grant, deps.idp, deps.clock.now(), { sessionTags: grant.sessionTags ?? [] });
       const assumed = await assumeRoleWithSaml({
         roleArn: grant.roleArn,
         providerArn: grant.providerArn,
@@ -102,8 +118,7 @@ export function createHatRack(deps: HatRackDeps): HatRack {
     },
     credentials: (identity, grant, meta) => credentials(identity, grant, meta, 'credentials'),
     async consoleUrl(identity, grant, meta) {
-      const fallback = meta.region ? regionalConsole(deps.partition, meta.region) : deps.console.destination;
-      const destination = checkedDestination(meta.destination, fallback);
+      const destination = checkedDestination(meta.destination, defaultDestination(grant, meta.region), deps.console.destination);
       const creds = await credentials(identity, grant, meta, 'console');
       return consoleSigninUrl(creds, {
         federationEndpoint: deps.console.federationEndpoint,

@@ -1,13 +1,21 @@
-// `hatrack check-config`: validate the configuration as a whole and say so.
+// `hatrack check-config`: validate the configuration as a whole and say so. Problems (exit 1) make
+// the file unusable; warnings (rules that can never grant, a role granted twice with different
+// settings) do not, unless --strict asks for a clean bill.
 import { ConfigError } from '../config/load.ts';
 import { configSource, loadConfigFrom } from './config-source.ts';
 import type { Io } from './main.ts';
 
-export function checkConfigCommand(flag: string | undefined, io: Io): number {
+export function checkConfigCommand(flag: string | undefined, io: Io, options: { strict?: boolean } = {}): number {
   const source = configSource(flag);
   try {
-    loadConfigFrom(source);
-    io.out(source.kind === 'file' ? `ok: ${source.path}` : 'ok: no configuration file, so the built-in demo');
+    const { warnings } = loadConfigFrom(source);
+    for (const w of warnings) io.err(`warning: ${w.path}: ${w.message}`);
+    const what = source.kind === 'file' ? source.path : 'no configuration file, so the built-in demo';
+    if (warnings.length > 0 && options.strict) {
+      io.err(`${what}: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (--strict)`);
+      return 1;
+    }
+    io.out(`ok: ${what}${warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}`);
     return 0;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;

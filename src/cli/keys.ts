@@ -5,7 +5,8 @@
 //   hatrack keys promote   …make the next key the one that signs
 import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
-import { loadOrCreateSigningKeys, rotateSigningKeys } from '../aws/keys.ts';
+import { loadOrCreateSigningKeys, rotateSigningKeys, type SigningKeyPaths } from '../aws/keys.ts';
+import type { Config } from '../config/schema.ts';
 import { idpMetadataXml } from '../aws/metadata.ts';
 import { idpEntityId, publicBaseUrl } from '../config/derived.ts';
 import { configSource, loadConfigFrom } from './config-source.ts';
@@ -16,15 +17,21 @@ function describe(label: string, pem: string): string {
   return `${label}: ${cert.subject.replace(/\n/g, ', ')}, valid until ${new Date(cert.validTo).toISOString()}, SHA-256 ${cert.fingerprint256}`;
 }
 
-export async function keysCommand(flag: string | undefined, action: string | undefined, io: Io): Promise<number> {
-  const { config } = loadConfigFrom(configSource(flag));
+/** The signing key files of the configuration, relative paths taken from the working directory. */
+export function signingKeyPaths(config: Config): SigningKeyPaths & { nextKeyPath: string; nextCertPath: string } {
   const signing = config.signing;
-  const paths = {
+  return {
     keyPath: resolve(signing.key),
     certPath: resolve(signing.cert),
     nextKeyPath: resolve(signing.nextKey),
     nextCertPath: resolve(signing.nextCert),
   };
+}
+
+export async function keysCommand(flag: string | undefined, action: string | undefined, io: Io): Promise<number> {
+  const { config } = loadConfigFrom(configSource(flag));
+  const signing = config.signing;
+  const paths = signingKeyPaths(config);
 
   if (action === undefined || action === 'show') {
     const keys = await loadOrCreateSigningKeys(paths);

@@ -5,14 +5,20 @@ import { parseDocument } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
 import { formatPath, formatProblems, type ConfigProblem } from './problems.ts';
 import { resolveEnvRefs } from './env-refs.ts';
-import { compileRules, type CompiledRule } from '../mapping/rules.ts';
+import { compileRules, type RuleSet } from '../mapping/rules.ts';
+import { lintRules } from '../mapping/lint.ts';
 import { HatrackError } from '../errors.ts';
-import { partitionOfRegion } from '../aws/partition.ts';
+import { awsEndpoints, partitionOfRegion } from '../aws/partition.ts';
 
 /** A validated configuration, with the role rules resolved for the mapping engine. */
 export interface LoadedConfig {
   config: Config;
-  rules: CompiledRule[];
+  rules: RuleSet;
+  /**
+   * Findings that do not stop Hatrack but deserve a look (rules that can never grant, a role granted
+   * twice with different settings…); `check-config` prints them, `serve` logs them.
+   */
+  warnings: ConfigProblem[];
   /** Where it came from, for messages: a file path or "built-in demo". */
   source: string;
 }
@@ -38,10 +44,13 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
     partition: config.aws.partition,
     samlProviderName: config.aws.samlProviderName,
     accounts: config.accounts,
+    connectors: config.connectors,
+    sourceIdentity: config.aws.sourceIdentity,
+    consoleHome: config.aws.consoleDestination ?? awsEndpoints(config.aws.partition).console,
   });
   problems.push(...ruleProblems);
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return { config, rules, source };
+  return { config, rules, warnings: lintRules(rules), source };
 }
 
 /** REDIS_URL in the environment replaces `store.redis` (ARCHITECTURE.md "Environment"). */

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { parseDurationSeconds } from './duration.ts';
+import { MAX_GROUP_LENGTH } from '../mapping/normalise.ts';
 
 /** What Express's `trust proxy` accepts as one entry: an address, a CIDR or a named range. */
 function isProxyAddress(value: string): boolean {
@@ -60,8 +61,15 @@ const oidcConnector = z.strictObject({
   emailClaim: z.string().min(1).optional(),
   /** Unset: refuse only when `email_verified` is false; true: it must be true; false: ignore it. */
   requireEmailVerified: z.boolean().optional(),
-  /** `amr` values that count as multi-factor. */
+  /** `amr` values that count as multi-factor (for rules with requireMfa). */
   mfaValues: z.array(z.string()).optional(),
+  /** `acr` values that count as multi-factor. */
+  mfaAcrValues: z.array(z.string()).optional(),
+  /**
+   * The provider treats group names as case-insensitive (e.g. Entra ID, Active Directory): rules then
+   * compare ASCII letters ignoring case. Default false: exact comparison.
+   */
+  groupsCaseInsensitive: z.boolean().default(false),
   clockToleranceSeconds: z.number().int().min(0).max(300).optional(),
   /** Only for a provider on http://localhost during development and tests. */
   allowInsecureHttp: z.boolean().default(false),
@@ -69,12 +77,59 @@ const oidcConnector = z.strictObject({
 
 const connector = z.discriminatedUnion('type', [oidcConnector]);
 
+/** A 12-digit AWS account id. */
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
+
+/**
+ * An account: its id, or the id with the IAM SAML provider Hatrack is registered as there (a name,
+ * or an ARN in that account); default `aws.samlProviderName`.
+ */
+const account = z.union([
+  accountId,
+  z.strictObject({
+    id: accountId,
+    samlProvider: z.string().refine((v) => v.startsWith('arn:') || /^[\w.-]{1,128}$/.test(v), 'must be an IAM SAML provider name or ARN').optional(),
+  }),
+]);
+
+/**
+ * A rule of `roles[]` (README "Mapping"). Which keys go together is checked below so that each
+ * problem is reported at its own path; how the values resolve (aliases, patterns, tags) is checked
+ * by src/mapping/rules.ts.
+ */
 const roleRule = z.strictObject({
-  /** The IdP group (or email) that grants the roles; matched exactly after Unicode NFC and trimming. */
-  group: z.string().trim().min(1),
-  /** One role ARN or a list; `{alias}` is replaced by the account id from `accounts`. */
-  role: z.union([z.string(), z.array(z.string()).min(1)]),
-  sessionDuration: sessionDuration.default(3600),
+  /** Shown by `hatrack explain`. */
+  description: z.string().max(200).optional(),
+  /** The IdP group (or email) that the rule applies to; matched exactly after Unicode NFC and trimming. */
+  group: z.string().trim().min(1).max(MAX_GROUP_LENGTH, `must be at most ${MAX_GROUP_LENGTH} characters`).optional(),
+  /** A regular expression the whole group name must match; its named captures fill the role template. */
+  groupPattern: z.string().min(1).optional(),
+  /** A deny rule takes roles away from the people it matches, whatever the allow rules say. */
+  deny: z.boolean().default(false),
+  /** One role ARN template or a list; `{alias}` from `accounts`, `{capture}` from groupPattern. A deny without roles denies every role. */
+  role: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  /** Default 1h. */
+  sessionDuration: sessionDuration.optional(),
+  /** Grant only when the sign-in used multi-factor authentication. */
+  requireMfa: z.boolean().optional(),
+  /** PrincipalTag key → identity field (email, name, subject, connector, claim:<path>, capture:<name>, literal:<text>). */
+  sessionTags: z.record(z.string(), z.string()).optional(),
+  /** Tag keys that stay with the session through role chaining. */
+  transitiveTagKeys: z.array(z.string()).optional(),
+  /** The console page the role opens by default: an absolute console URL or a path such as /ec2/home. */
+  destination: z.string().min(1).optional(),
+}).superRefine((rule, ctx) => {
+  if ((rule.group === undefined) === (rule.groupPattern === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'needs exactly one of group or groupPattern', path: [] });
+  }
+  if (!rule.deny && rule.role === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'is required: the roles this rule grants', path: ['role'] });
+  }
+  if (rule.deny) {
+    for (const key of ['sessionDuration', 'requireMfa', 'sessionTags', 'transitiveTagKeys', 'destination'] as const) {
+      if (rule[key] !== undefined) ctx.addIssue({ code: 'custom', message: 'does not apply to a deny rule', path: [key] });
+    }
+  }
 });
 
 const aws = z.strictObject({
@@ -90,6 +145,11 @@ const aws = z.strictObject({
   federationEndpoint: httpUrl.optional(),
   /** Where the console opens; default: the partition's console home. */
   consoleDestination: httpUrl.optional(),
+  /**
+   * The identity field SourceIdentity is made from (sanitised to AWS's charset): email (default),
+   * subject, name or claim:<path>. It lands in CloudTrail on every call of the session.
+   */
+  sourceIdentity: z.string().regex(/^(email|subject|name|claim:[^.\s]+(\.[^.\s]+)*)$/, 'must be email, subject, name or claim:<path>').default('email'),
 });
 
 export const configSchema = z.strictObject({
@@ -136,9 +196,9 @@ export const configSchema = z.strictObject({
       nextKey: 'certs/hatrack.next.key', nextCert: 'certs/hatrack.next.crt',
     }),
   connectors: z.array(connector).min(1, 'at least one connector is needed'),
-  accounts: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'alias must be letters, digits, _ or -'), z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default({}),
+  accounts: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'alias must be letters, digits, _ or -'), account).default({}),
   roles: z.array(roleRule).default([]),
-  aws: aws.default({ partition: 'aws', region: 'us-east-1', samlProviderName: 'hatrack' }),
+  aws: aws.default({ partition: 'aws', region: 'us-east-1', samlProviderName: 'hatrack', sourceIdentity: 'email' }),
 });
 
 /** The configuration as written, after defaults and validation. */
@@ -146,3 +206,4 @@ export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type OidcConnectorConfig = z.output<typeof oidcConnector>;
 export type RoleRuleConfig = z.output<typeof roleRule>;
+export type AccountEntryConfig = z.output<typeof account>;

@@ -27,10 +27,49 @@ export function demoConfig(ports: DemoPorts, secrets: { clientSecret: string; se
       allowInsecureHttp: true,
     }],
     accounts: { prod: '111111111111', dev: '222222222222' },
+    // The IAM story, written with the rules an administrator would use (README "Mapping"): alice
+    // (admins) wears Admin in both accounts; bob and carla (power-users) build in dev and read
+    // prod. The other rules match none of the demo people; `hatrack explain` shows why.
     roles: [
-      { group: 'admins', role: ['arn:aws:iam::{prod}:role/Admin', 'arn:aws:iam::{dev}:role/Admin'], sessionDuration: '8h' },
-      { group: 'power-users', role: 'arn:aws:iam::{dev}:role/PowerUser', sessionDuration: '4h' },
-      { group: 'power-users', role: 'arn:aws:iam::{prod}:role/ReadOnly', sessionDuration: '1h' },
+      {
+        description: 'Administrators wear Admin in every account',
+        group: 'admins',
+        role: ['arn:aws:iam::{prod}:role/Admin', 'arn:aws:iam::{dev}:role/Admin'],
+        sessionDuration: '8h',
+      },
+      {
+        description: 'Break-glass access to prod, only after a multi-factor sign-in',
+        group: 'admins',
+        role: 'arn:aws:iam::{prod}:role/BreakGlass',
+        sessionDuration: '1h',
+        requireMfa: true,
+      },
+      {
+        description: 'Power users build in dev; sessions are tagged for ABAC',
+        group: 'power-users',
+        role: 'arn:aws:iam::{dev}:role/PowerUser',
+        sessionDuration: '4h',
+        sessionTags: { team: 'literal:power-users', email: 'email' },
+        transitiveTagKeys: ['team'],
+      },
+      {
+        description: 'Power users read prod and land on CloudTrail',
+        group: 'power-users',
+        role: 'arn:aws:iam::{prod}:role/ReadOnly',
+        sessionDuration: '1h',
+        destination: '/cloudtrailv2/home',
+      },
+      {
+        description: 'Consultants: Okta-style groups aws#<account>#<role>',
+        groupPattern: '^aws#(?<account>[a-z]+)#(?<role>[A-Za-z0-9+=.@_-]{1,64})$',
+        role: 'arn:aws:iam::{account}:role/{role}',
+        sessionDuration: '2h',
+      },
+      {
+        description: 'Suspended people wear nothing, whatever else they belong to',
+        deny: true,
+        group: 'suspended',
+      },
     ],
     aws: {
       partition: 'aws',

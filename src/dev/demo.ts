@@ -4,7 +4,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { validateConfig } from '../config/load.ts';
+import { validateConfig, type LoadedConfig } from '../config/load.ts';
+import { iamSetupJson, planIamSetup } from '../aws/iam-setup.ts';
+import { awsEndpoints } from '../aws/partition.ts';
 import type { Logger } from '../log.ts';
 import { startHatrack, type RunningHatrack } from '../main.ts';
 import { createAwsStandin, type AwsStandin } from './aws-standin/index.ts';
@@ -52,6 +54,27 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
+interface IamSetupJson {
+  accounts: Array<{
+    samlProvider: { arn: string; samlMetadataDocument: string };
+    roles: Array<{ arn: string; maxSessionDuration: number; assumeRolePolicyDocument: unknown }>;
+  }>;
+}
+
+/** Registers in the stand-in what `hatrack iam-setup --format json` tells an administrator to create. */
+export function registerIamSetup(standin: Pick<AwsStandin, 'registerSamlProvider' | 'registerRole'>, loaded: LoadedConfig, metadataXml: string): void {
+  const { config, rules } = loaded;
+  const samlAudience = config.aws.signinUrl ?? awsEndpoints(config.aws.partition, config.aws.region).samlRecipient;
+  const printed = JSON.stringify(iamSetupJson(planIamSetup({ rules, samlAudience, metadataXml })));
+  const setup = JSON.parse(printed) as IamSetupJson;
+  for (const account of setup.accounts) {
+    standin.registerSamlProvider(account.samlProvider.arn, account.samlProvider.samlMetadataDocument);
+    for (const role of account.roles) {
+      standin.registerRole(role.arn, { maxSessionDuration: role.maxSessionDuration, trustPolicy: role.assumeRolePolicyDocument });
+    }
+  }
+}
+
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const host = options.host ?? process.env.HOST ?? '127.0.0.1';
   const publicHost = options.publicHost ?? 'localhost';
@@ -96,15 +119,10 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const hatrack = await startHatrack(loaded, { port: brokerPort, host, log, baseDir: options.baseDir, server: brokerServer });
     closers.push(() => hatrack.close());
 
-    // What an administrator does once per account (README "Register Hatrack in IAM").
-    const providers = new Set<string>();
-    for (const rule of loaded.rules) {
-      for (const role of rule.roles) {
-        if (!providers.has(role.providerArn)) standin.registerSamlProvider(role.providerArn, hatrack.idpMetadataXml);
-        providers.add(role.providerArn);
-        standin.registerRole(role.roleArn, { maxSessionDuration: 43200, trustedProviders: [role.providerArn] });
-      }
-    }
+    // What an administrator does once per account (README "Register Hatrack in IAM"), from the
+    // very JSON `hatrack iam-setup --format json` prints: the SAML provider with Hatrack's
+    // metadata, and every role with the trust policy generated for it.
+    registerIamSetup(standin, loaded, hatrack.idpMetadataXml);
 
     const url = `${loaded.config.publicUrl}/`;
     const banner = [

@@ -1,32 +1,240 @@
 // The mapping seam: who may wear which hat. Pure — the same identity and rules always give the
-// same grants, in rule order, with a trace line per rule saying why it did or did not match.
+// same grants, in rule order, with trace lines per rule saying why it did or did not grant; the
+// trace is what `hatrack explain` prints.
+//
+// Order of reasoning: the person's names are prepared once (NFC; ASCII case folded when their
+// connector says groups are case-insensitive; over-long names set aside), deny rules are matched
+// first, then each allow rule in order: match → MFA → session tags → role ARNs → deny → duplicate.
+// A deny wins over every allow, wherever it stands in the list. Group patterns read at most
+// MAX_PATTERN_WORK characters of names per person; past that they grant nothing, and a deny pattern
+// left unchecked makes the whole mapping grant nothing (fail closed).
 import type { Identity } from '../identity.ts';
 import type { Grant, MappingResult, TraceLine } from './types.ts';
-import type { CompiledRule } from './rules.ts';
+import type { AllowRule, CompiledRule, DenyRule, RuleSet } from './rules.ts';
+import { describeFieldRef, readField } from './identity-fields.ts';
+import { foldAsciiCase, MAX_GROUP_LENGTH, MAX_PATTERN_INPUT, MAX_PATTERN_WORK, normaliseIdpName, shownName } from './normalise.ts';
+import { denyTargetCovers, expandRoleTemplate } from './role-template.ts';
+import { resolveSessionTags } from './session-tags.ts';
 
-export function mapRoles(identity: Identity, rules: readonly CompiledRule[]): MappingResult {
-  // A person's email counts as a group of one, so a rule may name a single person. Names from the
-  // IdP are only NFC-normalised, never trimmed: trimming would strip invisible characters such as
-  // U+FEFF and let "\uFEFFadmins" match "admins" (W7). Rules were trimmed when config was read.
-  const memberships = new Set([...identity.groups, identity.email].map((g) => g.normalize('NFC')));
-  const grants: Grant[] = [];
-  const seen = new Set<string>();
-  const trace: TraceLine[] = [];
+type Captures = Readonly<Record<string, string | undefined>>;
 
-  for (const rule of rules) {
-    if (!memberships.has(rule.group)) {
-      trace.push({ rule: rule.index, matched: false, reason: `not a member of "${rule.group}"` });
-      continue;
+interface Match {
+  /** The person's group (or email) that matched, NFC. */
+  group: string;
+  captures: Captures;
+}
+
+const noCaptures: Captures = Object.freeze({});
+
+/** The person's names, prepared once for every rule. */
+class Memberships {
+  /** IdP groups: NFC, at most MAX_GROUP_LENGTH, in the order sent (patterns are tried on these). */
+  readonly names: string[] = [];
+  /** Compared form (folded or not) → the name as sent, for the names some `group` rule asks about. */
+  private readonly exact = new Map<string, string>();
+  tooLong = 0;
+  tooLongForPatterns = 0;
+  /** Characters the pattern engine may still read (MAX_PATTERN_WORK); below zero, patterns stop. */
+  private patternWork = MAX_PATTERN_WORK;
+
+  constructor(identity: Identity, rules: readonly CompiledRule[], readonly caseInsensitive: boolean) {
+    // Only the few names rules ask for are indexed: one lookup per group in a small set is far
+    // cheaper than a map of ten thousand names.
+    // Folding keeps the length, so a name of another length than every rule group is passed over
+    // without being folded or hashed.
+    const wanted = new Set<string>();
+    const lengths = new Set<number>();
+    for (const rule of rules) {
+      if (rule.match.kind !== 'group') continue;
+      wanted.add(this.key(rule.match.group));
+      lengths.add(rule.match.group.length);
     }
-    for (const role of rule.roles) {
-      if (seen.has(role.roleArn)) {
-        trace.push({ rule: rule.index, matched: true, roleArn: role.roleArn, reason: `member of "${rule.group}"; role already granted by an earlier rule` });
+    const note = (name: string) => {
+      if (!lengths.has(name.length)) return;
+      const key = this.key(name);
+      if (wanted.has(key) && !this.exact.has(key)) this.exact.set(key, name);
+    };
+    for (const raw of identity.groups) {
+      if (typeof raw !== 'string') continue;
+      // Checked before normalising: a 1 MB name costs a length check, nothing more.
+      if (raw.length > MAX_GROUP_LENGTH) {
+        this.tooLong++;
         continue;
       }
-      seen.add(role.roleArn);
-      grants.push({ ...role, sessionDuration: rule.sessionDuration, rule: rule.index });
-      trace.push({ rule: rule.index, matched: true, roleArn: role.roleArn, reason: `member of "${rule.group}"` });
+      const name = normaliseIdpName(raw);
+      this.names.push(name);
+      if (name.length > MAX_PATTERN_INPUT) this.tooLongForPatterns++;
+      note(name);
+    }
+    // A person's email counts as a group of one, so a rule may name a single person.
+    if (typeof identity.email === 'string' && identity.email.length <= MAX_GROUP_LENGTH) note(normaliseIdpName(identity.email));
+  }
+
+  key(name: string): string {
+    return this.caseInsensitive ? foldAsciiCase(name) : name;
+  }
+
+  get patternWorkExhausted(): boolean {
+    return this.patternWork < 0;
+  }
+
+  /** The matches of a rule; undefined when its pattern could not be tried on every name (budget spent). */
+  matches(rule: CompiledRule): Match[] | undefined {
+    if (rule.match.kind === 'group') {
+      const group = this.exact.get(this.key(rule.match.group));
+      return group === undefined ? [] : [{ group, captures: noCaptures }];
+    }
+    const pattern = rule.match.pattern;
+    const out: Match[] = [];
+    let seen: Set<string> | undefined;
+    for (const name of this.names) {
+      if (!pattern.candidate(name, this.caseInsensitive)) continue;
+      this.patternWork -= name.length;
+      if (this.patternWork < 0) return undefined;
+      const captures = pattern.match(name, this.caseInsensitive);
+      if (!captures) continue;
+      // The same name sent twice is one match.
+      seen ??= new Set();
+      if (seen.has(name)) continue;
+      seen.add(name);
+      out.push({ group: name, captures });
+    }
+    return out;
+  }
+}
+
+function matchedBecause(rule: CompiledRule, m: Match): string {
+  return rule.match.kind === 'group'
+    ? `member of ${shownName(rule.match.group)}`
+    : `${shownName(m.group)} matches ${rule.match.pattern.source}`;
+}
+
+function noMatchReason(rule: CompiledRule, who: Memberships): string {
+  if (rule.match.kind === 'group') return `not a member of ${shownName(rule.match.group)}`;
+  const skipped = who.tooLongForPatterns > 0 ? ` (${who.tooLongForPatterns} longer than ${MAX_PATTERN_INPUT} characters not tried)` : '';
+  return `no group matches ${rule.match.pattern.source}${skipped}`;
+}
+
+const unchecked = `not evaluated: the person's groups are too many or too long for the group patterns to read them all (over ${MAX_PATTERN_WORK} characters)`;
+
+export function mapRoles(identity: Identity, ruleSet: RuleSet): MappingResult {
+  const caseInsensitive = ruleSet.connectors.get(identity.connector)?.groupsCaseInsensitive === true;
+  const who = new Memberships(identity, ruleSet.rules, caseInsensitive);
+  const lines = new Map<number, TraceLine[]>();
+  const trace = (line: TraceLine) => {
+    const list = lines.get(line.rule);
+    if (list) list.push(line);
+    else lines.set(line.rule, [line]);
+  };
+
+  // Deny rules first: they take roles away from every allow rule, before or after them.
+  const denials: Array<{ rule: DenyRule; match: Match }> = [];
+  let denyUnchecked: number | undefined;
+  for (const rule of ruleSet.rules) {
+    if (rule.effect !== 'deny') continue;
+    const found = denyUnchecked === undefined ? who.matches(rule) : undefined;
+    if (found === undefined) {
+      // A deny that cannot be checked must be assumed to apply: fail closed.
+      denyUnchecked ??= rule.index;
+      trace({ rule: rule.index, effect: 'deny', matched: false, outcome: 'dropped', reason: unchecked });
+      continue;
+    }
+    if (found.length === 0) {
+      trace({ rule: rule.index, effect: 'deny', matched: false, outcome: 'no-match', reason: noMatchReason(rule, who) });
+      continue;
+    }
+    for (const match of found) {
+      denials.push({ rule, match });
+      const what = rule.roles.length === 0 ? 'every role' : rule.roles.map((t) => t.source).join(', ');
+      trace({ rule: rule.index, effect: 'deny', matched: true, outcome: 'deny-applies', reason: `${matchedBecause(rule, match)}: denies ${what}`, group: match.group });
     }
   }
-  return { grants, trace };
+  const deniedBy = (roleArn: string): number | undefined => denials.find(({ rule, match }) =>
+    rule.roles.length === 0 || rule.roles.some((t) => denyTargetCovers(t, roleArn, match.captures)))?.rule.index;
+
+  // SourceIdentity is the same for every grant: without it no assertion may be minted (W9).
+  const source = readField(identity, ruleSet.sourceIdentity);
+  const sourceProblem = 'missing' in source ? source.missing
+    : source.value.length === 0 ? `${describeFieldRef(ruleSet.sourceIdentity)} is empty` : undefined;
+  const sourceIdentity = 'value' in source ? source.value : undefined;
+
+  const grants: Grant[] = [];
+  const grantedBy = new Map<string, number>();
+  for (const rule of ruleSet.rules) {
+    if (rule.effect !== 'allow') continue;
+    allow(rule);
+  }
+
+  function allow(rule: AllowRule): void {
+    if (denyUnchecked !== undefined) {
+      trace({ rule: rule.index, effect: 'allow', matched: false, outcome: 'dropped', reason: `not evaluated: deny rule roles[${denyUnchecked}] could not be checked` });
+      return;
+    }
+    const found = who.matches(rule);
+    if (found === undefined) {
+      trace({ rule: rule.index, effect: 'allow', matched: false, outcome: 'dropped', reason: unchecked });
+      return;
+    }
+    if (found.length === 0) {
+      trace({ rule: rule.index, effect: 'allow', matched: false, outcome: 'no-match', reason: noMatchReason(rule, who) });
+      return;
+    }
+    if (rule.requireMfa && !identity.mfa) {
+      const first = found[0]!;
+      trace({ rule: rule.index, effect: 'allow', matched: true, outcome: 'mfa-required', group: first.group,
+        reason: `${matchedBecause(rule, first)}, but the rule requires MFA and this sign-in had none` });
+      return;
+    }
+    for (const match of found) {
+      const because = matchedBecause(rule, match);
+      const base = { rule: rule.index, effect: 'allow' as const, matched: true, group: match.group };
+      const tags = resolveSessionTags(rule.sessionTags, identity, match.captures);
+      if ('dropped' in tags) {
+        trace({ ...base, outcome: 'dropped', reason: `${because}, but ${tags.dropped}` });
+        continue;
+      }
+      for (const target of rule.roles) {
+        const expanded = target.kind === 'fixed' ? { role: target.role } : expandRoleTemplate(target.template, match.captures, ruleSet.accounts);
+        if ('dropped' in expanded) {
+          trace({ ...base, outcome: 'dropped', reason: `${because}, but ${expanded.dropped}` });
+          continue;
+        }
+        const role = expanded.role;
+        const line = { ...base, roleArn: role.roleArn };
+        if (sourceProblem !== undefined) {
+          trace({ ...line, outcome: 'dropped', reason: `${because}, but there is no SourceIdentity: ${sourceProblem}` });
+          continue;
+        }
+        const denied = deniedBy(role.roleArn);
+        if (denied !== undefined) {
+          trace({ ...line, outcome: 'denied', reason: `${because}, but denied by roles[${denied}]` });
+          continue;
+        }
+        const earlier = grantedBy.get(role.roleArn);
+        if (earlier !== undefined) {
+          trace({ ...line, outcome: 'duplicate', reason: `${because}; role already granted by roles[${earlier}], whose settings apply` });
+          continue;
+        }
+        grantedBy.set(role.roleArn, rule.index);
+        grants.push({
+          ...role,
+          sessionDuration: rule.sessionDuration,
+          rule: rule.index,
+          sessionTags: tags.tags,
+          ...(rule.destination !== undefined && { destination: rule.destination }),
+          ...(sourceIdentity !== undefined && { sourceIdentity }),
+        });
+        trace({ ...line, outcome: 'granted', reason: because });
+      }
+    }
+  }
+
+  const notes: string[] = [];
+  if (who.patternWorkExhausted) {
+    notes.push(`the groups sent hold more than ${MAX_PATTERN_WORK} characters for the group patterns to read, so patterns were not tried on all of them` +
+      (denyUnchecked !== undefined ? '; a deny rule could not be checked, so nothing is granted' : '; pattern rules grant nothing'));
+  }
+  if (who.tooLong > 0) notes.push(`${who.tooLong} group name${who.tooLong === 1 ? '' : 's'} longer than ${MAX_GROUP_LENGTH} characters ignored`);
+  if (sourceProblem !== undefined) notes.push(`no SourceIdentity (${describeFieldRef(ruleSet.sourceIdentity)}): ${sourceProblem}; nothing can be granted`);
+  return { grants, trace: [...lines.keys()].sort((a, b) => a - b).flatMap((k) => lines.get(k)!), notes };
 }

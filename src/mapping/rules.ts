@@ -1,81 +1,162 @@
-// Turns the `roles` rules of the config into resolved rules: account aliases substituted, every
-// role ARN checked against the strict pattern, the SAML provider ARN of its account attached.
-// Problems are collected, not thrown, so `check-config` can list them all at once.
+// Turns the `roles` rules of the config into a RuleSet the mapping engine runs on: account aliases
+// substituted, patterns parsed, proved safe and compiled once, role templates checked to produce
+// valid ARNs, session tags held to AWS's limits, destinations kept on the console. Problems are
+// collected, not thrown, so `check-config` can list them all at once, each with its path.
 import type { ConfigProblem } from '../config/problems.ts';
 import type { RoleRuleConfig } from '../config/schema.ts';
-import { parseRoleArn, samlProviderArn } from '../aws/arn.ts';
-import { isHatrackError } from '../errors.ts';
+import { compileAccounts, type AccountConfig, type AccountTable } from './accounts.ts';
+import { compileGroupPattern, type GroupPattern } from './group-pattern.ts';
+import { parseFieldRef, type FieldRef } from './identity-fields.ts';
 import { normaliseGroup } from './normalise.ts';
+import { compileDenyTarget, compileRoleTemplate, type DenyTarget, type RoleTarget } from './role-template.ts';
+import { compileSessionTags, type TagSpec } from './session-tags.ts';
 
-export interface ResolvedRole {
-  roleArn: string;
-  providerArn: string;
-  accountId: string;
-  accountAlias?: string;
-  roleName: string;
-}
+export type { ResolvedRole } from './role-template.ts';
 
-export interface CompiledRule {
+export type GroupMatcher =
+  | { kind: 'group'; /** NFC, trimmed */ group: string }
+  | { kind: 'pattern'; pattern: GroupPattern };
+
+interface RuleBase {
   /** Position in config `roles[]`, shown in traces. */
   index: number;
-  /** The group as compared: NFC, trimmed. */
-  group: string;
-  roles: ResolvedRole[];
+  description?: string;
+  match: GroupMatcher;
+}
+
+export interface AllowRule extends RuleBase {
+  effect: 'allow';
+  roles: RoleTarget[];
   sessionDuration: number;
+  requireMfa: boolean;
+  sessionTags: TagSpec[];
+  destination?: string;
+}
+
+export interface DenyRule extends RuleBase {
+  effect: 'deny';
+  /** Empty: every role. */
+  roles: DenyTarget[];
+}
+
+export type CompiledRule = AllowRule | DenyRule;
+
+export interface ConnectorMatching {
+  /** Compare group names ignoring the case of ASCII letters (normalise.ts). */
+  groupsCaseInsensitive: boolean;
+}
+
+/** Everything mapRoles needs: the rules, the accounts, how each connector's groups compare. */
+export interface RuleSet {
+  rules: CompiledRule[];
+  accounts: AccountTable;
+  connectors: ReadonlyMap<string, ConnectorMatching>;
+  /** Where SourceIdentity comes from (config aws.sourceIdentity). */
+  sourceIdentity: FieldRef;
 }
 
 export interface RuleSettings {
   partition: string;
   samlProviderName: string;
-  accounts: Record<string, string>;
+  accounts: Record<string, AccountConfig>;
+  /** Connectors by id; only `groupsCaseInsensitive` is read. */
+  connectors?: ReadonlyArray<{ id: string; groupsCaseInsensitive?: boolean }>;
+  /** Config aws.sourceIdentity; default email. */
+  sourceIdentity?: string;
+  /** The console home (aws.consoleDestination or the partition's); rule destinations must stay on its host. */
+  consoleHome?: string;
 }
 
-const placeholder = /\{([^{}]*)\}/g;
+export const DEFAULT_SESSION_DURATION = 3600;
+
+/** An absolute console URL for a rule's `destination`, or why it is not one. */
+function consoleDestination(value: string, home: string | undefined): { url: string } | { problem: string } {
+  if (!home) return { url: value };
+  const homeUrl = new URL(home);
+  if (value.startsWith('/') && !value.startsWith('//')) return { url: new URL(value, homeUrl.origin).toString() };
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  const onConsole = url !== undefined && url.protocol === homeUrl.protocol && !url.username && !url.password &&
+    (url.host === homeUrl.host || url.host.endsWith(`.${homeUrl.host}`));
+  if (!url || !onConsole) return { problem: `must be a path such as /ec2/home or a URL on ${homeUrl.host}` };
+  return { url: url.toString() };
+}
 
 export function compileRules(
   rules: RoleRuleConfig[],
   settings: RuleSettings,
-): { rules: CompiledRule[]; problems: ConfigProblem[] } {
+): { rules: RuleSet; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  const aliasOf = new Map(Object.entries(settings.accounts).map(([alias, id]) => [id, alias]));
+  const { table: accounts, problems: accountProblems } = compileAccounts(settings.accounts, settings);
+  problems.push(...accountProblems);
   const compiled: CompiledRule[] = [];
 
   rules.forEach((rule, index) => {
-    const templates = Array.isArray(rule.role) ? rule.role : [rule.role];
-    const roles: ResolvedRole[] = [];
-    templates.forEach((template, j) => {
-      const path = Array.isArray(rule.role) ? `roles[${index}].role[${j}]` : `roles[${index}].role`;
-      let unknown = false;
-      const arn = template.replace(placeholder, (_, alias: string) => {
-        const id = settings.accounts[alias];
-        if (id === undefined) {
-          problems.push({ path, message: `unknown account alias "{${alias}}" (define it under accounts)` });
-          unknown = true;
-          return '';
-        }
-        return id;
-      });
-      if (unknown) return;
-      try {
-        const parsed = parseRoleArn(arn);
-        if (parsed.partition !== settings.partition) {
-          problems.push({ path, message: `role is in partition "${parsed.partition}" but aws.partition is "${settings.partition}"` });
-          return;
-        }
-        roles.push({
-          roleArn: arn,
-          providerArn: samlProviderArn(parsed.partition, parsed.accountId, settings.samlProviderName),
-          accountId: parsed.accountId,
-          accountAlias: aliasOf.get(parsed.accountId),
-          roleName: parsed.name,
-        });
-      } catch (e) {
-        if (!isHatrackError(e)) throw e;
-        problems.push({ path, message: `"${arn}" is not a valid IAM role ARN` });
+    const path = `roles[${index}]`;
+    let match: GroupMatcher;
+    if (rule.groupPattern !== undefined) {
+      const result = compileGroupPattern(rule.groupPattern);
+      if ('problem' in result) {
+        problems.push({ path: `${path}.groupPattern`, message: result.problem });
+        return;
       }
+      match = { kind: 'pattern', pattern: result.pattern };
+      const clash = result.pattern.captures.find((c) => accounts.byAlias.has(c));
+      if (clash) {
+        // `{prod}` must mean one thing to whoever reads the rule.
+        problems.push({ path: `${path}.groupPattern`, message: `the capture "${clash}" has the name of an account alias; rename one of them` });
+        return;
+      }
+    } else {
+      match = { kind: 'group', group: normaliseGroup(rule.group ?? '') };
+    }
+    const captures = new Set(match.kind === 'pattern' ? match.pattern.captures : []);
+    const ctx = { partition: settings.partition, accounts, captures };
+    const templates = rule.role === undefined ? [] : Array.isArray(rule.role) ? rule.role : [rule.role];
+    const rolePath = (j: number) => (Array.isArray(rule.role) ? `${path}.role[${j}]` : `${path}.role`);
+    const base = { index, match, ...(rule.description !== undefined && { description: rule.description }) };
+
+    if (rule.deny) {
+      const targets: DenyTarget[] = [];
+      templates.forEach((t, j) => {
+        const r = compileDenyTarget(t, ctx);
+        if ('problem' in r) problems.push({ path: rolePath(j), message: r.problem });
+        else targets.push(r.target);
+      });
+      compiled.push({ ...base, effect: 'deny', roles: targets });
+      return;
+    }
+
+    const targets: RoleTarget[] = [];
+    templates.forEach((t, j) => {
+      const r = compileRoleTemplate(t, ctx);
+      if ('problem' in r) problems.push({ path: rolePath(j), message: r.problem });
+      else targets.push(r.target);
     });
-    compiled.push({ index, group: normaliseGroup(rule.group), roles, sessionDuration: rule.sessionDuration });
+    const tags = compileSessionTags(rule.sessionTags, rule.transitiveTagKeys, captures, path);
+    problems.push(...tags.problems);
+    let destination: string | undefined;
+    if (rule.destination !== undefined) {
+      const d = consoleDestination(rule.destination, settings.consoleHome);
+      if ('problem' in d) problems.push({ path: `${path}.destination`, message: d.problem });
+      else destination = d.url;
+    }
+    compiled.push({
+      ...base,
+      effect: 'allow',
+      roles: targets,
+      sessionDuration: rule.sessionDuration ?? DEFAULT_SESSION_DURATION,
+      requireMfa: rule.requireMfa ?? false,
+      sessionTags: tags.specs,
+      ...(destination !== undefined && { destination }),
+    });
   });
 
-  return { rules: compiled, problems };
+  const source = parseFieldRef(settings.sourceIdentity ?? 'email');
+  const sourceIdentity: FieldRef = 'ref' in source ? source.ref : { kind: 'email' };
+  if ('problem' in source) problems.push({ path: 'aws.sourceIdentity', message: source.problem });
+
+  const connectors = new Map<string, ConnectorMatching>(
+    (settings.connectors ?? []).map((c) => [c.id, { groupsCaseInsensitive: c.groupsCaseInsensitive === true }]),
+  );
+  return { rules: { rules: compiled, accounts, connectors, sourceIdentity }, problems };
 }

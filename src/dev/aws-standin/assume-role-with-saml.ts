@@ -246,10 +246,18 @@ function checkAssumeRoleWithSaml(params: AssumeRoleWithSamlParams, ctx: SamlChec
     throw reject.denied('Not authorized to perform sts:AssumeRoleWithSAML');
   }
 
-  // 15. The role exists and its trust policy names this provider.
+  // 15. The role exists and its trust policy lets this provider assume it, with the condition keys
+  // IAM derives from the verified assertion (SAML:aud is the Recipient).
   const role = ctx.iam.role(p.roleArn);
   if (!role) throw reject.denied('Not authorized to perform sts:AssumeRoleWithSAML');
-  if (!ctx.iam.trusts(role, provider)) throw reject.denied('Not authorized to perform sts:AssumeRoleWithSAML');
+  const trustKeys: Record<string, string | undefined> = {
+    'saml:aud': recipient,
+    'saml:iss': issuer,
+    'saml:sub': text(nameId),
+    'saml:sub_type': subjectType(attr(nameId, 'Format')),
+    'saml:namequalifier': nameQualifier(issuer, provider.account, provider.name),
+  };
+  if (!ctx.iam.permits(role, 'sts:AssumeRoleWithSAML', provider, trustKeys)) throw reject.denied('Not authorized to perform sts:AssumeRoleWithSAML');
 
   // 16. RoleSessionName.
   const sessionName = single(attributes, AWS_ATTRIBUTE.roleSessionName, 'RoleSessionName');
@@ -271,11 +279,13 @@ function checkAssumeRoleWithSaml(params: AssumeRoleWithSamlParams, ctx: SamlChec
   if (sourceIdentity !== undefined) {
     if (sourceIdentity.toLowerCase().startsWith('aws:')) throw reject.token("SourceIdentity in AuthnResponse must not start with 'aws:'");
     if (!SOURCE_IDENTITY.test(sourceIdentity)) throw reject.token('SourceIdentity in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}');
-    if (!role.allowSetSourceIdentity) throw reject.denied(`Not authorized to perform sts:SetSourceIdentity on ${role.arn}.`);
+    if (!ctx.iam.permits(role, 'sts:SetSourceIdentity', provider, { ...trustKeys, 'sts:sourceidentity': sourceIdentity })) {
+      throw reject.denied(`Not authorized to perform sts:SetSourceIdentity on ${role.arn}.`);
+    }
   }
 
   // 19. Session tags: the trust policy's sts:TagSession, then AWS's limits.
-  const { tags, transitive } = readTags(attributes, role);
+  const { tags, transitive } = readTags(attributes, role, () => ctx.iam.permits(role, 'sts:TagSession', provider, trustKeys));
 
   // 20. DurationSeconds against the role's maximum.
   if (p.duration !== undefined && p.duration > role.maxSessionDuration) {

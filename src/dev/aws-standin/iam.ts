@@ -1,6 +1,8 @@
 // The IAM side of the stand-in: SAML providers (what `aws iam create-saml-provider` would hold)
-// and roles with the few trust-policy facts AssumeRoleWithSAML consults.
+// and roles with their trust: either a real trust policy document (trust-policy.ts), or, for tests
+// that only need to switch one fact, the few booleans AssumeRoleWithSAML consults.
 import { StandinError } from './errors.ts';
+import { parseTrustPolicy, trustPolicyAllows, type TrustPolicy } from './trust-policy.ts';
 import { newRoleId } from './ids.ts';
 import { parseIdpMetadata, type IdpMetadata } from './metadata.ts';
 
@@ -20,7 +22,16 @@ export interface RoleOptions {
   allowSetSourceIdentity?: boolean;
   /** Whether the trust policy allows `sts:TagSession`; default true. */
   allowTagSession?: boolean;
+  /**
+   * A real trust policy document (object or JSON text), as `aws iam create-role
+   * --assume-role-policy-document` takes it; when given, it alone decides who may assume the role
+   * and the three options above must be left out.
+   */
+  trustPolicy?: unknown;
 }
+
+/** The actions AssumeRoleWithSAML asks the trust policy about. */
+export type TrustAction = 'sts:AssumeRoleWithSAML' | 'sts:SetSourceIdentity' | 'sts:TagSession';
 
 export interface Role {
   arn: string;
@@ -34,6 +45,7 @@ export interface Role {
   trustedProviders?: ReadonlySet<string>;
   allowSetSourceIdentity: boolean;
   allowTagSession: boolean;
+  trustPolicy?: TrustPolicy;
 }
 
 const PROVIDER_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):saml-provider\/([\w.-]{1,128})$/;
@@ -76,6 +88,11 @@ export class IamDirectory {
     if (!Number.isInteger(max) || max < 3600 || max > 43200) {
       throw new StandinError('InvalidInput', 400, 'MaxSessionDuration must be between 3600 and 43200 seconds.');
     }
+    if (options.trustPolicy !== undefined &&
+      (options.trustedProviders !== undefined || options.allowSetSourceIdentity !== undefined || options.allowTagSession !== undefined)) {
+      throw new StandinError('InvalidInput', 400, 'Give either a trust policy document or the trust options, not both.');
+    }
+    const trustPolicy = options.trustPolicy === undefined ? undefined : parseTrustPolicy(options.trustPolicy);
     const previous = this.roles.get(arn);
     const role: Role = {
       arn,
@@ -87,6 +104,7 @@ export class IamDirectory {
       trustedProviders: options.trustedProviders ? new Set(options.trustedProviders) : undefined,
       allowSetSourceIdentity: options.allowSetSourceIdentity ?? true,
       allowTagSession: options.allowTagSession ?? true,
+      ...(trustPolicy && { trustPolicy }),
     };
     this.roles.set(arn, role);
     return role;
@@ -102,7 +120,19 @@ export class IamDirectory {
 
   /** Whether the role's trust policy lets principals federated by `provider` assume it. */
   trusts(role: Role, provider: SamlProvider): boolean {
+    if (role.trustPolicy) return this.permits(role, 'sts:AssumeRoleWithSAML', provider, {});
     if (role.trustedProviders) return role.trustedProviders.has(provider.arn);
     return role.account === provider.account;
+  }
+
+  /**
+   * Whether the role's trust lets `provider`'s principals perform `action`, given the condition keys
+   * of the call (lower case, e.g. `saml:aud`).
+   */
+  permits(role: Role, action: TrustAction, provider: SamlProvider, keys: Readonly<Record<string, string | undefined>>): boolean {
+    if (role.trustPolicy) return trustPolicyAllows(role.trustPolicy, { action, principal: provider.arn, keys });
+    if (action === 'sts:AssumeRoleWithSAML') return this.trusts(role, provider);
+    if (action === 'sts:SetSourceIdentity') return role.allowSetSourceIdentity;
+    return role.allowTagSession;
   }
 }

@@ -47,7 +47,8 @@ export function matchesRolePair(value: string, roleArn: string, providerArn: str
   return (parts[0] === roleArn && parts[1] === providerArn) || (parts[0] === providerArn && parts[1] === roleArn);
 }
 
-export function readTags(attributes: Map<string, string[]>, role: Role): { tags: Record<string, string>; transitive: string[] } {
+/** Session tags of the assertion; `mayTag` asks the role's trust policy for sts:TagSession. */
+export function readTags(attributes: Map<string, string[]>, role: Role, mayTag: () => boolean): { tags: Record<string, string>; transitive: string[] } {
   const tags: Record<string, string> = {};
   const lowerKeys = new Set<string>();
   for (const [name, values] of attributes) {
@@ -68,7 +69,7 @@ export function readTags(attributes: Map<string, string[]>, role: Role): { tags:
   }
   const transitive = attributes.get(AWS_ATTRIBUTE.transitiveTagKeys) ?? [];
   const count = Object.keys(tags).length;
-  if ((count > 0 || transitive.length > 0) && !role.allowTagSession) {
+  if ((count > 0 || transitive.length > 0) && !mayTag()) {
     throw reject.denied(`Not authorized to perform sts:TagSession on ${role.arn}.`);
   }
   if (count > MAX_TAGS) {

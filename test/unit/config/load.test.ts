@@ -28,18 +28,27 @@ describe('configuration', () => {
     const { config, rules } = validateConfig(minimal, 'test.yaml', { OKTA_SECRET: 's3cret' });
     expect(config.aws).toMatchObject({ partition: 'aws', region: 'us-east-1', samlProviderName: 'hatrack' });
     expect(config.connectors[0]).toMatchObject({ clientSecret: 's3cret', groupsClaim: 'groups', idTokenAlg: 'RS256' });
-    expect(rules).toEqual([{
+    expect(rules.rules).toHaveLength(1);
+    expect(rules.rules[0]).toMatchObject({
       index: 0,
-      group: 'aws-admins',
+      effect: 'allow',
+      match: { kind: 'group', group: 'aws-admins' },
       sessionDuration: 28800,
+      requireMfa: false,
+      sessionTags: [],
       roles: [{
-        roleArn: 'arn:aws:iam::111111111111:role/Admin',
-        providerArn: 'arn:aws:iam::111111111111:saml-provider/hatrack',
-        accountId: '111111111111',
-        accountAlias: 'prod',
-        roleName: 'Admin',
+        kind: 'fixed',
+        role: {
+          roleArn: 'arn:aws:iam::111111111111:role/Admin',
+          providerArn: 'arn:aws:iam::111111111111:saml-provider/hatrack',
+          accountId: '111111111111',
+          accountAlias: 'prod',
+          roleName: 'Admin',
+        },
       }],
-    }]);
+    });
+    expect(rules.sourceIdentity).toEqual({ kind: 'email' });
+    expect(rules.connectors.get('okta')).toEqual({ groupsCaseInsensitive: false });
   });
 
   it('reports every problem at once, each with its path', () => {
@@ -133,7 +142,9 @@ describe('configuration', () => {
   });
 
   it('accepts the built-in demo configuration', () => {
-    const { rules } = validateConfig(demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 's' }), 'demo', {});
-    expect(rules.flatMap((r) => r.roles.map((x) => x.roleArn))).toContain('arn:aws:iam::222222222222:role/PowerUser');
+    const { rules, warnings } = validateConfig(demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 's' }), 'demo', {});
+    expect(rules.rules.flatMap((r) => (r.effect === 'allow' ? r.roles.flatMap((x) => (x.kind === 'fixed' ? [x.role.roleArn] : [])) : [])))
+      .toContain('arn:aws:iam::222222222222:role/PowerUser');
+    expect(warnings).toEqual([]);
   });
 });

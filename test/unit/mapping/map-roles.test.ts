@@ -6,13 +6,13 @@ import type { Identity } from '../../../src/identity.ts';
 
 const { rules } = validateConfig(demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 's' }), 'demo', {});
 
-function person(email: string, groups: string[]): Identity {
-  return { connector: 'demo', subject: email, email, groups, mfa: false, claims: {} };
+function person(email: string, groups: string[], mfa = false): Identity {
+  return { connector: 'demo', subject: email, email, groups, mfa, claims: {} };
 }
 
 const roleArns = (identity: Identity) => mapRoles(identity, rules).grants.map((g) => g.roleArn);
 
-describe('mapRoles (first cut: group → roles)', () => {
+describe('mapRoles on the demo configuration (the IAM story)', () => {
   it('gives alice, an admin, Admin in both accounts for 8 hours', () => {
     const { grants } = mapRoles(person('alice@example.com', ['admins']), rules);
     expect(grants.map((g) => [g.roleArn, g.accountAlias, g.sessionDuration, g.providerArn])).toEqual([
@@ -21,17 +21,31 @@ describe('mapRoles (first cut: group → roles)', () => {
     ]);
   });
 
-  it('gives a power user PowerUser in dev and ReadOnly in prod', () => {
-    expect(roleArns(person('bob@example.com', ['power-users']))).toEqual([
+  it('gives alice the break-glass role only after a multi-factor sign-in', () => {
+    expect(roleArns(person('alice@example.com', ['admins'], true))).toContain('arn:aws:iam::111111111111:role/BreakGlass');
+    const { trace } = mapRoles(person('alice@example.com', ['admins']), rules);
+    expect(trace.find((t) => t.rule === 1)).toMatchObject({ outcome: 'mfa-required', matched: true });
+  });
+
+  it('gives a power user PowerUser in dev (tagged) and ReadOnly in prod (opening on CloudTrail)', () => {
+    const { grants } = mapRoles(person('bob@example.com', ['power-users']), rules);
+    expect(grants.map((g) => g.roleArn)).toEqual([
       'arn:aws:iam::222222222222:role/PowerUser',
       'arn:aws:iam::111111111111:role/ReadOnly',
     ]);
+    expect(grants[0]!.sessionTags).toEqual([
+      { key: 'team', value: 'power-users', transitive: true },
+      { key: 'email', value: 'bob@example.com' },
+    ]);
+    expect(grants[1]!.destination).toBe('https://console.aws.amazon.com/cloudtrailv2/home');
+    expect(grants.every((g) => g.sourceIdentity === 'bob@example.com')).toBe(true);
   });
 
   it('grants nothing to a person in no mapped group, and the trace says why', () => {
     const result = mapRoles(person('dora@example.com', ['finance']), rules);
     expect(result.grants).toEqual([]);
-    expect(result.trace.every((t) => !t.matched && /not a member/.test(t.reason))).toBe(true);
+    expect(result.trace.every((t) => !t.matched && t.outcome === 'no-match')).toBe(true);
+    expect(result.trace.filter((t) => /not a member/.test(t.reason))).toHaveLength(5);
   });
 
   it('compares groups after NFC, exactly and case-sensitively', () => {
@@ -46,14 +60,25 @@ describe('mapRoles (first cut: group → roles)', () => {
     }
   });
 
-  it('lists a role granted by two rules once, from the first rule', () => {
-    const { grants, trace } = mapRoles(person('x@example.com', ['admins', 'power-users']), rules);
-    expect(grants.map((g) => g.roleArn)).toEqual([
-      'arn:aws:iam::111111111111:role/Admin',
+  it('lets a consultant wear roles named by Okta-style groups, in configured accounts only', () => {
+    expect(roleArns(person('c@partner.example', ['aws#dev#Admin', 'aws#prod#ReadOnly', 'aws#staging#Admin']))).toEqual([
       'arn:aws:iam::222222222222:role/Admin',
-      'arn:aws:iam::222222222222:role/PowerUser',
       'arn:aws:iam::111111111111:role/ReadOnly',
     ]);
-    expect(trace).toHaveLength(4);
+  });
+
+  it('takes everything from a suspended person', () => {
+    const result = mapRoles(person('x@example.com', ['admins', 'power-users', 'suspended']), rules);
+    expect(result.grants).toEqual([]);
+    expect(result.trace.filter((t) => t.outcome === 'denied')).toHaveLength(4);
+  });
+
+  it('lists a role granted by two rules once, from the first rule', () => {
+    const { grants, trace } = mapRoles(person('x@example.com', ['admins', 'aws#dev#Admin']), rules);
+    expect(grants.map((g) => [g.roleArn, g.rule])).toEqual([
+      ['arn:aws:iam::111111111111:role/Admin', 0],
+      ['arn:aws:iam::222222222222:role/Admin', 0],
+    ]);
+    expect(trace.find((t) => t.outcome === 'duplicate')).toMatchObject({ rule: 4, roleArn: 'arn:aws:iam::222222222222:role/Admin' });
   });
 });

@@ -16,6 +16,8 @@ import { idpEntityId, publicBaseUrl } from './config/derived.ts';
 import type { Config } from './config/schema.ts';
 import type { RedirectConnector } from './connectors/connector.ts';
 import { createOidcConnector } from './connectors/oidc/index.ts';
+import { createSamlConnector } from './connectors/saml/index.ts';
+import { readIdpCert } from './config/idp-certs.ts';
 import { createApp } from './http/app.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -47,10 +49,25 @@ export interface RunningHatrack {
   close(): Promise<void>;
 }
 
-function connectorsFrom(config: Config, deps: { clock: Clock; log: Logger }): Map<string, RedirectConnector> {
+function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log: Logger; baseDir: string }): Map<string, RedirectConnector> {
   const connectors = new Map<string, RedirectConnector>();
+  const base = publicBaseUrl(config);
   for (const c of config.connectors) {
-    connectors.set(c.id, createOidcConnector({ ...c, displayName: c.displayName ?? c.id }, { clock: deps.clock, log: deps.log.child({ connector: c.id }) }));
+    const log = deps.log.child({ connector: c.id });
+    if (c.type === 'oidc') {
+      connectors.set(c.id, createOidcConnector({ ...c, displayName: c.displayName ?? c.id }, { clock: deps.clock, log }));
+      continue;
+    }
+    // groupsCaseInsensitive is the mapping engine's business, not the connector's.
+    const { type: _type, idpCerts, entityId, groupsCaseInsensitive: _ci, ...saml } = c;
+    connectors.set(c.id, createSamlConnector({
+      ...saml,
+      displayName: c.displayName ?? c.id,
+      entityId: entityId ?? `${base}/saml/${c.id}/metadata`,
+      // Must match the redirect URI the HTTP layer hands to startLogin (auth-routes.ts).
+      acsUrl: `${base}/saml/${c.id}/acs`,
+      idpCerts: idpCerts.map((cert) => readIdpCert(cert, deps.baseDir)),
+    }, { store: deps.store, clock: deps.clock, log }));
   }
   return connectors;
 }
@@ -113,7 +130,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     sessionTtlSeconds: config.session.ttl,
     region: config.aws.region,
     store,
-    connectors: connectorsFrom(config, { clock, log }),
+    connectors: connectorsFrom(config, { store, clock, log, baseDir }),
     hats,
     idpMetadataXml: () => metadata,
     formActionOrigins: [new URL(federationEndpoint).origin],

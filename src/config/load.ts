@@ -9,6 +9,7 @@ import { compileRules, type RuleSet } from '../mapping/rules.ts';
 import { lintRules } from '../mapping/lint.ts';
 import { HatrackError } from '../errors.ts';
 import { awsEndpoints, partitionOfRegion } from '../aws/partition.ts';
+import { readIdpCert } from './idp-certs.ts';
 
 /** A validated configuration, with the role rules resolved for the mapping engine. */
 export interface LoadedConfig {
@@ -69,6 +70,15 @@ function crossChecks(config: Config): ConfigProblem[] {
   config.connectors.forEach((c, i) => {
     if (ids.has(c.id)) problems.push({ path: `connectors[${i}].id`, message: `duplicate connector id "${c.id}"` });
     ids.add(c.id);
+    if (c.type === 'saml') {
+      c.idpCerts.forEach((cert, j) => {
+        try {
+          readIdpCert(cert);
+        } catch (e) {
+          problems.push({ path: `connectors[${i}].idpCerts[${j}]`, message: (e as Error).message });
+        }
+      });
+    }
     if (c.type === 'oidc' && new URL(c.issuer).protocol === 'http:' && !c.allowInsecureHttp) {
       problems.push({ path: `connectors[${i}].issuer`, message: 'an http:// issuer needs allowInsecureHttp: true (development only)' });
     }

@@ -75,7 +75,45 @@ const oidcConnector = z.strictObject({
   allowInsecureHttp: z.boolean().default(false),
 });
 
-const connector = z.discriminatedUnion('type', [oidcConnector]);
+/**
+ * A SAML 2.0 IdP (Google Workspace by default shapes, any SAML IdP by settings). Hatrack's side:
+ * ACS `<publicUrl>/saml/<id>/acs`, SP metadata at `<publicUrl>/saml/<id>/metadata`.
+ */
+const samlConnector = z.strictObject({
+  id,
+  type: z.literal('saml'),
+  displayName: z.string().min(1).optional(),
+  /** The IdP's entity ID exactly (Google: `https://accounts.google.com/o/saml2?idpid=…`). */
+  idpEntityId: z.string().min(1),
+  /** The IdP's SSO URL, HTTP-Redirect binding (Google: `https://accounts.google.com/o/saml2/idp?idpid=…`). */
+  idpSsoUrl: httpUrl,
+  /** The IdP's signing certificates: PEM text or file paths; list the old and new during a rotation. */
+  idpCerts: z.array(z.string().min(1)).min(1, 'at least one IdP certificate is needed'),
+  /** Our SP entity ID; default `<publicUrl>/saml/<id>/metadata`. */
+  entityId: z.string().min(1).optional(),
+  /** Accept unsolicited responses: the Google app tile (IdP-initiated). */
+  allowIdpInitiated: z.boolean().default(false),
+  /** From the tile, a person with exactly one role goes straight to the console. */
+  straightToConsoleWhenOneRole: z.boolean().default(false),
+  /** Multi-valued attribute with the groups (Google: map "Group membership" to it). */
+  groupsAttribute: z.string().min(1).default('groups'),
+  /** `nameid` or the attribute holding the email. */
+  emailFrom: z.string().min(1).default('nameid'),
+  nameAttribute: z.string().min(1).optional(),
+  firstNameAttribute: z.string().min(1).optional(),
+  lastNameAttribute: z.string().min(1).optional(),
+  /** Only emails in these domains get in (like Google's `hd`). */
+  allowedDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name')).optional(),
+  clockSkewSeconds: z.number().int().min(60).max(180).default(120),
+  wantResponseSigned: z.boolean().default(false),
+  /** AuthnContextClassRef values that count as multi-factor. */
+  mfaContextClasses: z.array(z.string()).optional(),
+  groupsCaseInsensitive: z.boolean().default(false),
+  /** Only for an IdP on http:// during development and tests. */
+  allowInsecureHttp: z.boolean().default(false),
+});
+
+const connector = z.discriminatedUnion('type', [oidcConnector, samlConnector]);
 
 /** A 12-digit AWS account id. */
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
@@ -205,5 +243,6 @@ export const configSchema = z.strictObject({
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type OidcConnectorConfig = z.output<typeof oidcConnector>;
+export type SamlConnectorConfig = z.output<typeof samlConnector>;
 export type RoleRuleConfig = z.output<typeof roleRule>;
 export type AccountEntryConfig = z.output<typeof account>;

@@ -11,7 +11,19 @@ export interface DemoPorts {
 export const DEMO_CLIENT_ID = 'hatrack-demo';
 
 /** Two accounts and the IAM story: alice administers both; power users get PowerUser in dev and ReadOnly in prod. */
-export function demoConfig(ports: DemoPorts, secrets: { clientSecret: string; sessionSecret: string }, host = 'localhost'): ConfigInput {
+/** The demo's stand-in Google Workspace, when it runs (src/dev/saml-idp). */
+export interface DemoSamlIdp {
+  entityId: string;
+  ssoUrl: string;
+  certPem: string;
+}
+
+export function demoConfig(
+  ports: DemoPorts,
+  secrets: { clientSecret: string; sessionSecret: string },
+  host = 'localhost',
+  samlIdp?: DemoSamlIdp,
+): ConfigInput {
   return {
     publicUrl: `http://${host}:${ports.broker}`,
     session: { secret: secrets.sessionSecret },
@@ -25,7 +37,20 @@ export function demoConfig(ports: DemoPorts, secrets: { clientSecret: string; se
       scopes: ['openid', 'email', 'profile', 'groups'],
       groupsClaim: 'groups',
       allowInsecureHttp: true,
-    }],
+    },
+    // Shaped like a Google Workspace custom SAML app (README "Google Workspace").
+    ...(samlIdp ? [{
+      id: 'google',
+      type: 'saml' as const,
+      displayName: 'Google Workspace (demo stand-in)',
+      idpEntityId: samlIdp.entityId,
+      idpSsoUrl: samlIdp.ssoUrl,
+      idpCerts: [samlIdp.certPem],
+      allowIdpInitiated: true,
+      groupsAttribute: 'groups',
+      allowedDomains: ['example.com'],
+      allowInsecureHttp: true,
+    }] : [])],
     accounts: { prod: '111111111111', dev: '222222222222' },
     // The IAM story, written with the rules an administrator would use (README "Mapping"): alice
     // (admins) wears Admin in both accounts; bob and carla (power-users) build in dev and read

@@ -13,6 +13,7 @@ import { createAwsStandin, type AwsStandin } from './aws-standin/index.ts';
 import { DEMO_CLIENT_ID, demoConfig } from './demo-config.ts';
 import { demoPeople, type DemoPerson } from './demo-people.ts';
 import { startDevOidcProvider } from './oidc-provider.ts';
+import { startDevSamlIdp, type DevSamlIdp } from './saml-idp/index.ts';
 
 export interface DemoOptions {
   /** The broker's port; the OpenID provider takes the next one, the AWS stand-in the one after. 0: free ports. */
@@ -35,6 +36,8 @@ export interface RunningDemo {
   standin: AwsStandin;
   standinUrl: string;
   oidcIssuer: string;
+  /** The stand-in Google Workspace (SAML IdP with an app launcher). */
+  samlIdp: DevSamlIdp;
   banner: string;
   close(): Promise<void>;
 }
@@ -99,7 +102,18 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const people = demoPeople();
     const secrets = { clientSecret: randomBytes(24).toString('base64url'), sessionSecret: randomBytes(32).toString('base64url') };
     const ports = { broker: brokerPort, oidc: oidcPort, aws: Number(new URL(standinUrl).port) };
-    const raw = { ...demoConfig(ports, secrets, publicHost), ...(options.store && { store: options.store }) };
+    // The stand-in Google Workspace runs on 127.0.0.1 while the broker is on `publicHost`
+    // (localhost): two sites, so the tile's POST to the ACS is cross-site, as it is with Google.
+    const brokerBase = `http://${publicHost}:${brokerPort}`;
+    const samlIdp = await startDevSamlIdp({
+      port: options.port === 0 ? 0 : brokerPort + 3,
+      host: '127.0.0.1',
+      people,
+      sp: { entityId: `${brokerBase}/saml/google/metadata`, acsUrl: `${brokerBase}/saml/google/acs`, name: 'Hatrack' },
+      log: log.child({ component: 'dev-saml-idp' }),
+    });
+    closers.push(() => samlIdp.close());
+    const raw = { ...demoConfig(ports, secrets, publicHost, samlIdp), ...(options.store && { store: options.store }) };
     const loaded = validateConfig(raw, 'built-in demo');
 
     const oidc = await startDevOidcProvider({
@@ -133,12 +147,13 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       ...people.map((p) => `  ${p.username.padEnd(6)} ${p.password}   ${p.groups.join(', ')}`),
       '',
       `Dev OpenID provider: ${oidc.issuer}`,
+      `Stand-in Google Workspace, app launcher with the Hatrack tile: ${samlIdp.launcherUrl}`,
       `Offline AWS stand-in (STS, federation, console): ${standinUrl}`,
       `IdP metadata for IAM: ${url}saml/metadata`,
       '',
     ].join('\n');
 
-    return { url, people, hatrack, standin, standinUrl, oidcIssuer: oidc.issuer, banner, close: closeAll };
+    return { url, people, hatrack, standin, standinUrl, oidcIssuer: oidc.issuer, samlIdp, banner, close: closeAll };
   } catch (e) {
     await closeAll();
     brokerServer.close();

@@ -2,23 +2,11 @@
 // (never skip silently), and starts a private redis-server on a free port unless REDIS_URL is set.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { systemPrerequisites } from './prerequisites.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './redis.ts';
 
 async function waitForPing(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {

@@ -3,11 +3,11 @@
 // person the keys belong to; it is never logged.
 import { HatrackError } from '../errors.ts';
 import type { SessionCredentials } from './types.ts';
+import { isRegionName } from './partition.ts';
 
 // Access keys, secrets and session tokens are printable ASCII without spaces (base64-ish). Anything
 // else means the response was not what STS sends, and must not reach a shell or an INI file.
 const credentialValue = /^[\x21-\x7e]+$/;
-const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 function checked(creds: SessionCredentials): SessionCredentials {
   for (const [name, value] of [['accessKeyId', creds.accessKeyId], ['secretAccessKey', creds.secretAccessKey], ['sessionToken', creds.sessionToken]] as const) {
@@ -36,7 +36,7 @@ export function envExports(creds: SessionCredentials, opts: { region?: string } 
     ['AWS_CREDENTIAL_EXPIRATION', c.expiration.toISOString()],
   ];
   if (opts.region !== undefined && opts.region !== '') {
-    if (!regionPattern.test(opts.region)) throw new HatrackError('invalid_region', 500, 'The configured AWS region is not a region name such as us-east-1.');
+    if (!isRegionName(opts.region)) throw new HatrackError('invalid_region', 500, 'The configured AWS region is not a region name such as us-east-1.');
     lines.push(['AWS_REGION', opts.region]);
   }
   return lines.map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('\n') + '\n';

@@ -17,6 +17,11 @@ export interface AwsEndpoints {
 
 const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
+/** True for a string shaped like an AWS region name (`us-east-1`, `us-gov-west-1`, `cn-north-1`). */
+export function isRegionName(value: string): boolean {
+  return regionPattern.test(value);
+}
+
 const hosts: Record<Partition, { signin: string; console: string }> = {
   aws: { signin: 'signin.aws.amazon.com', console: 'console.aws.amazon.com' },
   'aws-us-gov': { signin: 'signin.amazonaws-us-gov.com', console: 'console.amazonaws-us-gov.com' },

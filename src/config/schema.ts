@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { parseDurationSeconds } from './duration.ts';
+import { isRegionName } from '../aws/partition.ts';
+import { ID_TOKEN_ALGS } from '../connectors/oidc/options.ts';
 import { MAX_GROUP_LENGTH } from '../mapping/normalise.ts';
 
 /** What Express's `trust proxy` accepts as one entry: an address, a CIDR or a named range. */
@@ -54,7 +56,8 @@ const oidcConnector = z.strictObject({
   /** Dotted path to the groups in the ID token or userinfo, e.g. `groups` or `realm_access.roles`. */
   groupsClaim: z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'must be a dotted claim path').default('groups'),
   groupsFrom: z.enum(['id_token', 'userinfo']).default('id_token'),
-  idTokenAlg: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'Ed25519', 'EdDSA']).default('RS256'),
+  // The connector's own list: asymmetric algorithms only, never `none` or HMAC.
+  idTokenAlg: z.enum(ID_TOKEN_ALGS).default('RS256'),
   tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
   /** Extra authorization parameters, e.g. Google's `hd` or `prompt`; protocol parameters are refused. */
   authorizationParams: z.record(z.string(), z.string()).optional(),
@@ -172,7 +175,7 @@ const roleRule = z.strictObject({
 
 const aws = z.strictObject({
   partition: z.enum(['aws', 'aws-us-gov', 'aws-cn']).default('aws'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
+  region: z.string().refine(isRegionName, 'must be an AWS region such as us-east-1').default('us-east-1'),
   /** Name of the IAM SAML provider created in every account (`aws iam create-saml-provider --name`). */
   samlProviderName: z.string().regex(/^[\w._-]{1,128}$/).default('hatrack'),
   /** Recipient, Destination and Audience of minted assertions; default: the partition's sign-in endpoint. */

@@ -8,6 +8,7 @@ import type { Grant } from '../mapping/types.ts';
 import { fail } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { credentialsViews } from '../aws/credentials-format.ts';
+import { isRegionName } from '../aws/partition.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
 import { fromStored } from './session-identity.ts';
 import type { Renderer } from './render.ts';
@@ -84,7 +85,7 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
     const grant = deps.hats.requireGrant(identity, req.body?.role);
     const destination = typeof req.body?.destination === 'string' && req.body.destination ? req.body.destination : undefined;
     const region = typeof req.body?.region === 'string' && req.body.region ? req.body.region : undefined;
-    if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
+    if (region !== undefined && !isRegionName(region)) {
       throw fail.badRequest('invalid_region', 'That is not an AWS region name such as eu-west-1.');
     }
     const url = await deps.hats.consoleUrl(identity, grant, { ...meta(req), destination, region });

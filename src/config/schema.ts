@@ -6,6 +6,7 @@ import { parseDurationSeconds } from './duration.ts';
 import { isRegionName } from '../aws/partition.ts';
 import { ID_TOKEN_ALGS } from '../connectors/oidc/options.ts';
 import { MAX_GROUP_LENGTH } from '../mapping/normalise.ts';
+import { isDomainName } from '../connectors/domains.ts';
 
 /** What Express's `trust proxy` accepts as one entry: an address, a CIDR or a named range. */
 function isProxyAddress(value: string): boolean {
@@ -106,7 +107,7 @@ const samlConnector = z.strictObject({
   firstNameAttribute: z.string().min(1).optional(),
   lastNameAttribute: z.string().min(1).optional(),
   /** Only emails in these domains get in (like Google's `hd`). */
-  allowedDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name')).optional(),
+  allowedDomains: z.array(z.string().refine((d) => isDomainName(d.toLowerCase()), 'must be a domain name')).optional(),
   clockSkewSeconds: z.number().int().min(60).max(180).default(120),
   wantResponseSigned: z.boolean().default(false),
   /** AuthnContextClassRef values that count as multi-factor. */

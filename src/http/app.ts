@@ -7,6 +7,7 @@ import './session-types.ts';
 import type { HatRack } from '../broker/types.ts';
 import type { RedirectConnector } from '../connectors/connector.ts';
 import type { Clock } from '../clock.ts';
+import { withoutTrailingSlashes } from '../config/derived.ts';
 import { fail } from '../errors.ts';
 import { storeUnavailable } from '../store/errors.ts';
 import type { Logger } from '../log.ts';
@@ -43,7 +44,7 @@ const publicDir = fileURLToPath(new URL('../../public/', import.meta.url));
 export function createApp(deps: AppDeps): express.Express {
   const url = new URL(deps.publicUrl);
   const https = url.protocol === 'https:';
-  const base = url.pathname.replace(/\/+$/, '');
+  const base = withoutTrailingSlashes(url.pathname);
   const publicUrl = `${url.origin}${base}`;
   const render = createRenderer();
   // `__Host-` binds the cookie to this exact origin (Secure, Path=/, no Domain): SECURITY.md W4.

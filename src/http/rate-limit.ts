@@ -1,6 +1,6 @@
 // SECURITY.md W13: floods of login, callback and role endpoints get 429. A fixed window per client
 // and bucket, counted in the shared store so every process sees the same count.
-import { isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store/store.ts';
@@ -20,13 +20,15 @@ export interface RateLimit {
  * holds a whole /64 and could otherwise rotate through it. `req.ip` honours `trust proxy`.
  */
 export function clientAddressKey(req: Request): string {
-  const ip = (req.ip ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  const raw = req.ip ?? 'unknown';
+  // An IPv4 client of a dual-stack socket arrives as ::ffff:a.b.c.d and is counted as a.b.c.d.
+  const ip = raw.startsWith('::ffff:') && isIPv4(raw.slice('::ffff:'.length)) ? raw.slice('::ffff:'.length) : raw;
   if (!isIPv6(ip)) return ip;
   const [head = '', tail = ''] = ip.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+/, '') || '0').join(':')}::/64`;
 }
 
 export function rateLimit(store: Store, clock: Clock, { bucket, limit, windowMs, key = clientAddressKey }: RateLimit) {

@@ -28,6 +28,8 @@ export interface GroupPattern {
    * (map-roles.ts sees to it); names failing `candidate` never match.
    */
   match(name: string, caseInsensitive: boolean): Record<string, string | undefined> | undefined;
+  /** The regular expressions `match` runs, so that a test can prove each of them linear. */
+  expressions: readonly RegExp[];
 }
 
 export function compileGroupPattern(source: string): { pattern: GroupPattern } | { problem: string } {
@@ -86,6 +88,7 @@ export function compileGroupPattern(source: string): { pattern: GroupPattern } |
       optionalCaptures: new Set(captureList.filter((c) => c.optional).map((c) => c.name)),
       minLength: minLength(parsed.ast),
       candidate,
+      expressions: [exact, folded, exactProbe, foldedProbe],
       match(name, caseInsensitive) {
         if (!candidate(name, caseInsensitive)) return undefined;
         if (!(caseInsensitive ? foldedProbe : exactProbe).test(name)) return undefined;

@@ -9,6 +9,7 @@
 import { parseRoleArn } from '../aws/arn.ts';
 import { isHatrackError } from '../errors.ts';
 import type { Account, AccountTable } from './accounts.ts';
+import { globMatches, type GlobToken } from './glob.ts';
 
 /** A role a rule names outright, with everything the assertion needs. */
 export interface ResolvedRole {
@@ -36,7 +37,7 @@ export interface DenyTarget {
   source: string;
   segments: Array<Segment | { wildcard: true }>;
   /** Prebuilt when the target uses no capture. */
-  fixed?: RegExp;
+  fixed?: GlobToken[];
 }
 
 export interface TemplateContext {
@@ -201,8 +202,6 @@ export function expandRoleTemplate(
   }
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-
 function globSegments(segments: Segment[]): DenyTarget['segments'] {
   const out: DenyTarget['segments'] = [];
   for (const s of segments) {
@@ -218,9 +217,9 @@ function globSegments(segments: Segment[]): DenyTarget['segments'] {
   return out;
 }
 
-function globRegExp(segments: DenyTarget['segments'], captured: Readonly<Record<string, string | undefined>>): RegExp {
-  const body = segments.map((s) => ('wildcard' in s ? '.*' : 'text' in s ? escapeRegExp(s.text) : escapeRegExp(captured[s.capture]!))).join('');
-  return new RegExp(`^${body}$`, 's');
+/** The glob of a deny target, with captured values as literal text (a captured `*` is no wildcard). */
+function globOf(segments: DenyTarget['segments'], captured: Readonly<Record<string, string | undefined>>): GlobToken[] {
+  return segments.map((s) => ('wildcard' in s ? { anyRun: true } : { text: 'text' in s ? s.text : captured[s.capture]! }));
 }
 
 /** Compiles one role entry of a deny rule. */
@@ -233,14 +232,14 @@ export function compileDenyTarget(source: string, ctx: TemplateContext): { targe
   }
   const segments = globSegments(split.segments);
   const usesCapture = segments.some((s) => 'capture' in s);
-  return { target: { source, segments, ...(!usesCapture && { fixed: globRegExp(segments, {}) }) } };
+  return { target: { source, segments, ...(!usesCapture && { fixed: globOf(segments, {}) }) } };
 }
 
 /** Whether the deny target covers `roleArn` for this match (a capture that is unusable covers nothing). */
 export function denyTargetCovers(target: DenyTarget, roleArn: string, captured: Readonly<Record<string, string | undefined>>): boolean {
-  if (target.fixed) return target.fixed.test(roleArn);
+  if (target.fixed) return globMatches(target.fixed, roleArn);
   for (const s of target.segments) {
     if ('capture' in s && capturedValueProblem(captured[s.capture]) !== undefined) return false;
   }
-  return globRegExp(target.segments, captured).test(roleArn);
+  return globMatches(globOf(target.segments, captured), roleArn);
 }

@@ -6,6 +6,7 @@
 
 import type { Element } from '@xmldom/xmldom';
 import type { Identity } from '../../identity.ts';
+import { emailDomain, inAllowedDomains } from '../domains.ts';
 import type { SamlErrorCode } from './errors.ts';
 import type { ResolvedSamlOptions } from './options.ts';
 import { NS, attr, children, wholeText } from './xml.ts';
@@ -92,9 +93,8 @@ export function identityFromAssertion(o: ResolvedSamlOptions, issuer: string, co
   if (email === undefined || email.length > 320 || !emailShape.test(email)) {
     throw new IdentityRefused('saml_email_invalid', `the ${o.emailFrom === 'nameid' ? 'NameID' : `"${o.emailFrom}" attribute`} is not an email address`);
   }
-  if (o.allowedDomains !== undefined) {
-    const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-    if (!o.allowedDomains.includes(domain)) throw new IdentityRefused('saml_domain_not_allowed', `email domain ${JSON.stringify(domain.slice(0, 253))} is not in allowedDomains`);
+  if (!inAllowedDomains(email, o.allowedDomains)) {
+    throw new IdentityRefused('saml_domain_not_allowed', `email domain ${JSON.stringify(emailDomain(email).slice(0, 253))} is not in allowedDomains`);
   }
 
   const groups = [...new Set(content.attributes.get(o.groupsAttribute) ?? [])];

@@ -6,6 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { HatrackError } from '../../errors.ts';
 import { PENDING_LOGIN_TTL_MS } from '../connector.ts';
+import { isDomainName } from '../domains.ts';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS, type DigestAlgorithmName, type SignatureAlgorithmName } from './algorithms.ts';
 
 export const NAMEID_FORMAT_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
@@ -103,7 +104,6 @@ export interface ResolvedSamlOptions {
 }
 
 const idPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
-const domainPattern = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const MIN_RSA_BITS = 2048;
 
 export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions {
@@ -147,7 +147,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
       problems.push('allowedDomains must list at least one domain when set');
     } else {
       allowedDomains = o.allowedDomains.map((d) => (typeof d === 'string' ? d.trim().toLowerCase() : ''));
-      allowedDomains.forEach((d, i) => check(domainPattern.test(d), `allowedDomains[${i}] is not a domain name`));
+      allowedDomains.forEach((d, i) => check(isDomainName(d), `allowedDomains[${i}] is not a domain name`));
     }
   }
 

@@ -33,7 +33,16 @@ export class SignatureRefused extends Error {
 
 /** An NCName we are willing to look up; anything else (quotes, spaces, brackets) is refused (S15). */
 const idPattern = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
-const base64Pattern = /^[A-Za-z0-9+/\s]+={0,2}\s*$/;
+
+/**
+ * xs:base64Binary as XML-DSig writes it: the base64 alphabet in groups of four, at most two `=` at
+ * the end, XML whitespace anywhere. The whitespace is removed first, so that the pattern needs no
+ * repetition of it (a `\s` inside and after a repetition makes the check quadratic: SECURITY.md C1).
+ */
+function isBase64Binary(text: string): boolean {
+  const compact = text.replace(/[ \t\r\n]+/g, '');
+  return compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact);
+}
 
 const invalid = (message: string) => new SignatureRefused('saml_signature_invalid', message);
 
@@ -73,7 +82,7 @@ export function checkSignatureShape(signature: Element, target: Element, policy:
   const signedInfo = only(signature, 'SignedInfo', 'the signature');
   const signatureValue = only(signature, 'SignatureValue', 'the signature');
   noCommentsOrInstructions(signedInfo, 'SignedInfo');
-  if (hasNonText(signatureValue) || !base64Pattern.test(wholeText(signatureValue))) throw invalid('SignatureValue is not plain base64');
+  if (hasNonText(signatureValue) || !isBase64Binary(wholeText(signatureValue))) throw invalid('SignatureValue is not plain base64');
 
   const c14n = attr(only(signedInfo, 'CanonicalizationMethod', 'SignedInfo'), 'Algorithm');
   if (!(CANONICALIZATION_ALGORITHMS as readonly (string | undefined)[]).includes(c14n)) {
@@ -119,7 +128,7 @@ export function checkSignatureShape(signature: Element, target: Element, policy:
     throw new SignatureRefused('saml_signature_algorithm', `digest method ${digestMethod ?? '(none)'} is not allowed`);
   }
   const digestValue = only(reference, 'DigestValue', 'the Reference');
-  if (hasNonText(digestValue) || !base64Pattern.test(wholeText(digestValue))) throw invalid('DigestValue is not plain base64');
+  if (hasNonText(digestValue) || !isBase64Binary(wholeText(digestValue))) throw invalid('DigestValue is not plain base64');
   for (const child of children(reference)) {
     const ok = child.namespaceURI === NS.dsig && ['Transforms', 'DigestMethod', 'DigestValue'].includes(child.localName ?? '');
     if (!ok) throw invalid(`the Reference contains ${child.localName}`);

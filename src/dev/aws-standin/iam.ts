@@ -48,17 +48,45 @@ export interface Role {
   trustPolicy?: TrustPolicy;
 }
 
-const PROVIDER_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):saml-provider\/([\w.-]{1,128})$/;
-const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::(\d{12}):role\/((?:[\x21-\x7e]+\/)*)([\w+=,.@-]{1,64})$/;
+// IAM ARNs read field by field (`arn:partition:iam::account:resource`), each field with its own
+// pattern: one expression for the whole ARN would let the path repetition and the name overlap.
+const PARTITION = /^aws(-[a-z]+)*$/;
+const ACCOUNT = /^\d{12}$/;
+const PROVIDER_NAME = /^[\w.-]{1,128}$/;
+// A role path is `/`, or `/`-separated runs of printable ASCII ending in `/`; the runs hold no `/`.
+const ROLE_PATH = /^\/(?:[\x21-\x2e\x30-\x7e]+\/)*$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** The fields of an IAM ARN whose resource starts with `type/`; undefined for anything else. */
+function iamArn(arn: string, type: string): { partition: string; account: string; resource: string } | undefined {
+  const fields: string[] = [];
+  let rest = arn;
+  // The first five fields end at a colon; the resource (a role path may hold colons) is the rest.
+  for (let i = 0; i < 5; i++) {
+    const colon = rest.indexOf(':');
+    if (colon < 0) return undefined;
+    fields.push(rest.slice(0, colon));
+    rest = rest.slice(colon + 1);
+  }
+  const [scheme, partition, service, region, account] = fields as [string, string, string, string, string];
+  if (scheme !== 'arn' || !PARTITION.test(partition) || service !== 'iam' || region !== '' || !ACCOUNT.test(account)) return undefined;
+  if (!rest.startsWith(`${type}/`)) return undefined;
+  return { partition, account, resource: rest.slice(type.length) };
+}
 
 export function parseProviderArn(arn: string): { account: string; name: string } | undefined {
-  const m = PROVIDER_ARN.exec(arn);
-  return m ? { account: m[2]!, name: m[3]! } : undefined;
+  const parsed = iamArn(arn, 'saml-provider');
+  const name = parsed?.resource.slice(1);
+  return parsed && name !== undefined && PROVIDER_NAME.test(name) ? { account: parsed.account, name } : undefined;
 }
 
 export function parseRoleArn(arn: string): { partition: string; account: string; name: string } | undefined {
-  const m = ROLE_ARN.exec(arn);
-  return m ? { partition: arn.split(':')[1]!, account: m[2]!, name: m[4]! } : undefined;
+  const parsed = iamArn(arn, 'role');
+  if (!parsed) return undefined;
+  const slash = parsed.resource.lastIndexOf('/');
+  const path = parsed.resource.slice(0, slash + 1);
+  const name = parsed.resource.slice(slash + 1);
+  return ROLE_PATH.test(path) && ROLE_NAME.test(name) ? { partition: parsed.partition, account: parsed.account, name } : undefined;
 }
 
 /** The account an ARN belongs to: its fifth field. */

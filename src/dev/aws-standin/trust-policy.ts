@@ -10,6 +10,7 @@
 // Recipient), SAML:iss, SAML:sub, SAML:sub_type, SAML:namequalifier, sts:SourceIdentity. An explicit
 // Deny wins; otherwise some Allow must match. Anything outside the subset (NotPrincipal,
 // NotAction, ForAnyValue:…, other operators) is refused at registration rather than misjudged.
+import { globMatches, globTokens, type GlobOptions } from '../../mapping/glob.ts';
 import { StandinError } from './errors.ts';
 
 export interface TrustPolicy {
@@ -28,7 +29,8 @@ interface Statement {
   effect: 'Allow' | 'Deny';
   /** Undefined: `Principal: "*"`. */
   federated?: string[];
-  actions: RegExp[];
+  /** IAM action globs, compared ignoring case. */
+  actions: string[];
   conditions: Condition[];
 }
 
@@ -62,9 +64,8 @@ function strings(v: unknown, what: string): string[] {
 }
 
 /** IAM's wildcards: `*` any run, `?` one character. */
-function glob(pattern: string, flags: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, flags);
+function like(pattern: string, value: string, options?: GlobOptions): boolean {
+  return globMatches(globTokens(pattern, true), value, options);
 }
 
 function parseStatement(raw: unknown, i: number): Statement {
@@ -90,7 +91,7 @@ function parseStatement(raw: unknown, i: number): Statement {
     throw malformed(`statement ${i} needs a Principal.`);
   }
 
-  const actions = strings(s.Action, `statement ${i} Action`).map((a) => glob(a, 'i'));
+  const actions = strings(s.Action, `statement ${i} Action`);
 
   const conditions: Condition[] = [];
   if (s.Condition !== undefined) {
@@ -137,14 +138,14 @@ function conditionHolds(c: Condition, keys: TrustRequest['keys']): boolean {
     case 'equals': return c.values.includes(value);
     case 'notEquals': return !c.values.includes(value);
     case 'equalsIgnoreCase': return c.values.some((v) => v.toLowerCase() === value.toLowerCase());
-    case 'like': return c.values.some((v) => glob(v, '').test(value));
-    case 'notLike': return !c.values.some((v) => glob(v, '').test(value));
+    case 'like': return c.values.some((v) => like(v, value));
+    case 'notLike': return !c.values.some((v) => like(v, value));
   }
 }
 
 function applies(s: Statement, request: TrustRequest): boolean {
   if (s.federated !== undefined && !s.federated.includes(request.principal)) return false;
-  if (!s.actions.some((a) => a.test(request.action))) return false;
+  if (!s.actions.some((a) => like(a, request.action, { ignoreCase: true }))) return false;
   return s.conditions.every((c) => conditionHolds(c, request.keys));
 }
 

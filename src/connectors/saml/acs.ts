@@ -1,12 +1,16 @@
 // The Assertion Consumer Service: a POSTed SAMLResponse in, a verified Identity out, or the first
-// check that fails. The order is dex's, each step a flat run of early exits:
-//   size → base64 → safe XML → structure → signature → Issuer → InResponseTo → Destination,
-//   Recipient, Method → Status → Conditions, audience, time → attributes → node-saml's second
-//   opinion → replay cache.
+// check that fails. The order is dex's, each step a flat run of early exits, with the cheap
+// refusals before the expensive work (SECURITY.md C2):
+//   size → base64 → outline (declarations, element and attribute counts, depth) → parse →
+//   structure → replay (read only) → signature → Issuer → InResponseTo → Destination, Recipient,
+//   Method → Status → Conditions, audience, time → attributes → node-saml's second opinion, on the
+//   signed parts only → replay cache.
 // (Base64 comes before the DOCTYPE refusal only because the DOCTYPE is inside the base64.)
-// Everything from the Issuer on is read from the bytes a signature covers. The store is touched in
+// Everything from the Issuer on is read from the bytes a signature covers. The store is written in
 // two places only: the InResponseTo step consumes the AuthnRequest's key, and the very last step
 // writes the replay key — so a response that fails any check, forged or not, never writes a key.
+// Before any signature is checked the replay key is only read, so that a used assertion, however
+// padded, is turned away for the price of one lookup.
 
 import type { Element } from '@xmldom/xmldom';
 import type { HatrackError } from '../../errors.ts';
@@ -22,7 +26,9 @@ import type { ResolvedSamlOptions } from './options.ts';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './algorithms.ts';
 import { SignatureRefused, algorithmsOf, checkSignatureShape, envelopedSignature, verifyEnveloped, type SignaturePolicy } from './signature.ts';
 import { StructureRefused, locate } from './structure.ts';
-import { NS, XmlRefused, attr, children, decodeSamlResponse, parseSamlXml, wholeText } from './xml.ts';
+import type { XmlOutline } from './outline.ts';
+import { unsignedPartsRemoved } from './signed-parts.ts';
+import { DEFAULT_XML_LIMITS, NS, XmlRefused, attr, children, decodeSamlResponse, parseSamlMessage, wholeText } from './xml.ts';
 
 const STATUS_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
@@ -33,7 +39,7 @@ const instantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 export interface AcsContext {
   o: ResolvedSamlOptions;
-  store: Pick<Store, 'consume' | 'setIfAbsent'>;
+  store: Pick<Store, 'consume' | 'setIfAbsent' | 'get'>;
   /** Milliseconds since the epoch, from the connector's clock. */
   now: number;
   log?: Logger;
@@ -63,12 +69,14 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
 
   // ---- size, base64, safe XML (S21, S33) -----------------------------------------------------------
   let xml: string;
+  let outline: XmlOutline;
   let located: ReturnType<typeof locate>;
   try {
     xml = decodeSamlResponse(samlResponse, o.maxResponseBytes);
-    const doc = parseSamlXml(xml);
+    const parsed = parseSamlMessage(xml, { ...DEFAULT_XML_LIMITS, maxElements: o.maxResponseElements });
+    outline = parsed.outline;
     // ---- structure (S1–S10, S14, S31) ------------------------------------------------------------
-    located = locate(doc);
+    located = locate(parsed.doc);
   } catch (e) {
     if (e instanceof XmlRefused) {
       throw fail(e.problem === 'too_large' ? 'saml_response_too_large' : e.problem === 'forbidden' ? 'saml_xml_forbidden' : 'saml_response_malformed', e.message);
@@ -85,7 +93,17 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
     throw fail('saml_assertion_missing', 'the Response holds no Assertion');
   }
 
+  // ---- replay, read only (S29, C2) ---------------------------------------------------------------
+  // The ID is not verified yet, so a hit only refuses (a forgery naming a used ID gains nothing);
+  // the atomic write at the end remains what lets exactly one of two racing copies through.
+  const claimedId = attr(located.assertion, 'ID');
+  if (claimedId !== undefined && requestIdPattern.test(claimedId) && await ctx.store.get(replayKey(o.idpEntityId, claimedId)) !== undefined) {
+    throw fail('saml_replayed', 'this assertion was already used');
+  }
+
   // ---- signature (S1–S19, S22) ------------------------------------------------------------------
+  let cut: string | undefined;
+  const withoutUnsignedParts = () => (cut ??= unsignedPartsRemoved(xml, outline, located.response));
   const policy: SignaturePolicy = { certs: o.idpCerts, signatureAlgorithms: o.signatureAlgorithms, digestAlgorithms: o.digestAlgorithms };
   let assertion: Element;
   let response: Element;
@@ -100,7 +118,9 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
     if (responseSignature) checkSignatureShape(responseSignature, located.response, policy);
     if (assertionSignature) checkSignatureShape(assertionSignature, located.assertion, policy);
     const verifiedResponse = responseSignature ? verifyEnveloped(xml, located.response, responseSignature, policy) : undefined;
-    const verifiedAssertion = assertionSignature ? verifyEnveloped(xml, located.assertion, assertionSignature, policy) : undefined;
+    // The Assertion's signature covers the Assertion alone, so it is checked in the Response cut
+    // down to its signed parts (signed-parts.ts): unsigned padding beside it costs nothing (C2).
+    const verifiedAssertion = assertionSignature ? verifyEnveloped(withoutUnsignedParts(), located.assertion, assertionSignature, policy) : undefined;
     if (verifiedAssertion) {
       assertion = verifiedAssertion.element;
     } else {
@@ -271,7 +291,9 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
   if (secondOpinion) {
     let verdict: Awaited<ReturnType<typeof nodeSamlVerdict>>;
     try {
-      verdict = await nodeSamlVerdict(o, samlResponse);
+      // Only what a signature covers (signed-parts.ts): unsigned padding costs it nothing.
+      const signedOnly = responseSigned ? samlResponse : Buffer.from(withoutUnsignedParts(), 'utf8').toString('base64');
+      verdict = await nodeSamlVerdict(o, signedOnly);
     } catch (e) {
       throw fail('saml_response_rejected', `node-saml refused a response Hatrack's own checks accepted: ${libraryMessage(e)}`);
     }

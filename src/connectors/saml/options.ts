@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { HatrackError } from '../../errors.ts';
 import { PENDING_LOGIN_TTL_MS } from '../connector.ts';
 import { isDomainName } from '../domains.ts';
+import { DEFAULT_XML_LIMITS } from './xml.ts';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS, type DigestAlgorithmName, type SignatureAlgorithmName } from './algorithms.ts';
 
 export const NAMEID_FORMAT_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
@@ -56,6 +57,8 @@ export interface SamlConnectorOptions {
   maxAssertionAgeSeconds?: number;
   /** Largest accepted `SAMLResponse` form value, in characters of base64; default 256 KiB. */
   maxResponseBytes?: number;
+  /** Most elements a response may hold, counted before it is parsed; default 5 000 (xml.ts). */
+  maxResponseElements?: number;
   /** The Assertion must carry its own signature (Google signs the assertion). Default true. */
   wantAssertionsSigned?: boolean;
   /** The Response must be signed (Google: "Signed response"). Default false. */
@@ -93,6 +96,7 @@ export interface ResolvedSamlOptions {
   clockSkewSeconds: number;
   maxAssertionAgeSeconds: number;
   maxResponseBytes: number;
+  maxResponseElements: number;
   wantAssertionsSigned: boolean;
   wantResponseSigned: boolean;
   mfaContextClasses: string[];
@@ -160,6 +164,9 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
   const maxResponseBytes = o.maxResponseBytes ?? 256 * 1024;
   check(Number.isInteger(maxResponseBytes) && maxResponseBytes >= 16 * 1024 && maxResponseBytes <= 4 * 1024 * 1024,
     'maxResponseBytes must be between 16384 and 4194304');
+  const maxResponseElements = o.maxResponseElements ?? DEFAULT_XML_LIMITS.maxElements;
+  check(Number.isInteger(maxResponseElements) && maxResponseElements >= 100 && maxResponseElements <= 50_000,
+    'maxResponseElements must be between 100 and 50000');
   const maxLoginAgeMs = o.maxLoginAgeMs ?? PENDING_LOGIN_TTL_MS;
   check(Number.isInteger(maxLoginAgeMs) && maxLoginAgeMs >= 60_000 && maxLoginAgeMs <= 30 * 60_000,
     'maxLoginAgeMs must be between one and thirty minutes');
@@ -203,6 +210,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
     clockSkewSeconds,
     maxAssertionAgeSeconds,
     maxResponseBytes,
+    maxResponseElements,
     wantAssertionsSigned,
     wantResponseSigned,
     mfaContextClasses: [...mfaContextClasses],

@@ -184,28 +184,29 @@ export function verifyEnveloped(xml: string, target: Element, signature: Element
     }
     return { element, certIndex };
   }
+  // KeyInfo is never believed, but it says whose key the IdP (or an attacker, S12) meant: a
+  // certificate that is not configured points the admin at a rotation (S13). It is not verified
+  // with that certificate: a second full verification would double the work a forger can cause.
   const foreign = keyInfoCertificate(signature);
-  if (foreign && check(restrictedVerifier(foreign.pem, policy), signature, xml)) {
-    // Valid, but by a key we do not trust: an attacker's (S12) or a retired or not yet configured one (S13).
-    throw new SignatureRefused('saml_signature_untrusted', `the ${target.localName} is signed by a certificate that is not configured (sha256 fingerprint ${foreign.fingerprint})`);
+  if (foreign && !policy.certs.some((pem) => certificateFingerprint(pem) === foreign.fingerprint)) {
+    throw new SignatureRefused('saml_signature_untrusted',
+      `the ${target.localName} signature does not verify with any configured certificate; its KeyInfo names one that is not configured (sha256 fingerprint ${foreign.fingerprint})`);
   }
   throw invalid(`the ${target.localName} signature does not verify with any configured certificate`);
 }
 
 /** The certificate in KeyInfo, only to say in the log whose key signed a refused message. */
-function keyInfoCertificate(signature: Element): { pem: string; fingerprint: string } | undefined {
+function keyInfoCertificate(signature: Element): { fingerprint: string } | undefined {
   const keyInfo = children(signature, NS.dsig, 'KeyInfo')[0];
   const data = keyInfo ? children(keyInfo, NS.dsig, 'X509Data')[0] : undefined;
   const certEl = data ? children(data, NS.dsig, 'X509Certificate')[0] : undefined;
   if (!certEl) return undefined;
   const b64 = wholeText(certEl).replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length > 16_384) return undefined;
+  if (b64.length > 16_384 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return undefined;
   try {
     const der = Buffer.from(b64, 'base64');
     const cert = new X509Certificate(der);
-    if (cert.publicKey.asymmetricKeyType !== 'rsa') return undefined;
-    const pem = `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
-    return { pem, fingerprint: createHash('sha256').update(der).digest('hex') };
+    return { fingerprint: createHash('sha256').update(cert.raw).digest('hex') };
   } catch {
     return undefined;
   }

@@ -1,9 +1,11 @@
 // The SAMLResponse form value up to a DOM, refusing whatever is not plainly a SAML message (S21,
-// S33): too large, not strict base64, not UTF-8, a DOCTYPE or entity declaration (refused in the
-// text, before any parser sees it), anything the parser complains about, several roots, processing
-// instructions, absurd nesting. Plus the few namespace-aware DOM helpers the checks use.
+// S33): too large, not strict base64, not UTF-8; then, in one scan of the text before any parser
+// sees it (outline.ts), a DOCTYPE or entity declaration, processing instructions, too many elements
+// or attributes, absurd nesting; then anything the parser complains about, several roots, or a DOM
+// that disagrees with the scan. Plus the few namespace-aware DOM helpers the checks use.
 
 import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
+import { OutlineRefused, outlineXml, type OutlineLimits, type XmlOutline } from './outline.ts';
 
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
@@ -29,6 +31,13 @@ const COMMENT = 8;
 const DOCUMENT_TYPE = 10;
 const MAX_DEPTH = 64;
 
+/**
+ * What a SAML message may hold. A Google response is some 30 elements plus one per group; 5 000
+ * leaves room for thousands of groups, and keeps the most that any one POST can make Hatrack parse
+ * and canonicalise within a few milliseconds' work (bench/acs-hostile.ts).
+ */
+export const DEFAULT_XML_LIMITS: OutlineLimits = { maxElements: 5000, maxDepth: MAX_DEPTH, maxAttributesPerElement: 64 };
+
 /** The XML inside a `SAMLResponse` form value (base64 of UTF-8 XML); at most `maxChars` characters of base64. */
 export function decodeSamlResponse(value: string, maxChars: number): string {
   if (value.length > maxChars) throw new XmlRefused('too_large', `SAMLResponse is ${value.length} characters, more than ${maxChars}`);
@@ -48,12 +57,22 @@ export function decodeSamlResponse(value: string, maxChars: number): string {
 }
 
 /** Parses a SAML message, or throws XmlRefused. */
-export function parseSamlXml(xml: string): Document {
-  // Before the parser: a DTD is the door to entity expansion and external references (S21).
-  if (/<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(xml)) {
-    throw new XmlRefused('forbidden', 'XML with a DOCTYPE or declarations is refused');
+export function parseSamlXml(xml: string, limits: OutlineLimits = DEFAULT_XML_LIMITS): Document {
+  return parseSamlMessage(xml, limits).doc;
+}
+
+/** Parses a SAML message after scanning its outline (which the caller may use), or throws XmlRefused. */
+export function parseSamlMessage(xml: string, limits: OutlineLimits = DEFAULT_XML_LIMITS): { doc: Document; outline: XmlOutline } {
+  // Before the parser: a DTD is the door to entity expansion and external references (S21), and
+  // counting is far cheaper than building what was counted (C2).
+  let outline: XmlOutline;
+  try {
+    outline = outlineXml(xml, limits);
+  } catch (e) {
+    if (e instanceof OutlineRefused) throw new XmlRefused(e.problem, e.message);
+    throw e;
   }
-  const declaration = /^\s*<\?xml\s[^>]*?encoding\s*=\s*["']([^"']*)["']/.exec(xml);
+  const declaration = /^<\?xml[ \t\r\n][^>]*?encoding[ \t\r\n]*=[ \t\r\n]*["']([^"']*)["']/.exec(xml);
   if (declaration && !/^utf-?8$/i.test(declaration[1]!)) {
     throw new XmlRefused('malformed', 'XML declares an encoding other than UTF-8');
   }
@@ -69,7 +88,11 @@ export function parseSamlXml(xml: string): Document {
   }
   if (!doc.documentElement) throw new XmlRefused('malformed', 'XML has no root element');
   checkNodes(doc);
-  return doc;
+  const parsed = children(doc.documentElement);
+  if (parsed.length !== outline.rootChildren.length || parsed.some((el, i) => el.tagName !== outline.rootChildren[i]!.name)) {
+    throw new XmlRefused('malformed', 'the XML reads differently to the scanner and to the parser');
+  }
+  return { doc, outline };
 }
 
 /** One root, no DOCTYPE, no processing instructions but the declaration, bounded depth. */

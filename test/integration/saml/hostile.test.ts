@@ -659,21 +659,27 @@ describe('InResponseTo and unsolicited responses (S27, S28)', () => {
     await expectRefused(h, () => post(h, r.samlResponse, s.pending.state), 'saml_in_response_to_expired', CONSUMES_REQUEST);
   });
 
-  it('S27 the AuthnRequest was already answered: the same response posted again → saml_in_response_to_unknown', async () => {
+  it('S27 the AuthnRequest was already answered: a second assertion for it → saml_in_response_to_unknown', async () => {
+    const h = harness(k);
+    const s = await start(h);
+    expect((await post(h, answer(k, s).samlResponse, s.pending.state)).email).toBe(PEOPLE.alice.nameId);
+    await expectRefused(h, () => post(h, answer(k, s).samlResponse, s.pending.state), 'saml_in_response_to_unknown');
+  });
+
+  it('S29 C2 the same response posted again is refused as replayed before any signature work → saml_replayed', async () => {
     const h = harness(k);
     const s = await start(h);
     const r = answer(k, s);
     expect((await post(h, r.samlResponse, s.pending.state)).email).toBe(PEOPLE.alice.nameId);
-    await expectRefused(h, () => post(h, r.samlResponse, s.pending.state), 'saml_in_response_to_unknown');
+    await expectRefused(h, () => post(h, r.samlResponse, s.pending.state), 'saml_replayed');
   });
 
   it('S27 the request key was consumed by the connector even when the pending login was replayed by a faulty HTTP layer → saml_in_response_to_unknown', async () => {
     const h = harness(k);
     const s = await start(h);
-    const r = answer(k, s);
-    const callback = { url: new URL(SP.acsUrl), form: new URLSearchParams({ SAMLResponse: r.samlResponse, RelayState: s.pending.state }) };
-    expect((await h.connector.finishLogin({ callback, pending: s.pending })).email).toBe(PEOPLE.alice.nameId);
-    await expectRefused(h, () => h.connector.finishLogin({ callback, pending: s.pending }), 'saml_in_response_to_unknown', CONSUMES_REQUEST);
+    const callback = (r: { samlResponse: string }) => ({ url: new URL(SP.acsUrl), form: new URLSearchParams({ SAMLResponse: r.samlResponse, RelayState: s.pending.state }) });
+    expect((await h.connector.finishLogin({ callback: callback(answer(k, s)), pending: s.pending })).email).toBe(PEOPLE.alice.nameId);
+    await expectRefused(h, () => h.connector.finishLogin({ callback: callback(answer(k, s)), pending: s.pending }), 'saml_in_response_to_unknown', CONSUMES_REQUEST);
   });
 
   it('S28 an unsolicited response (the tile) on a connector that does not allow it → saml_unsolicited_refused', async () => {

@@ -36,12 +36,28 @@ describe('parseSamlXml', () => {
     }
   });
 
-  it('refuses what the parser complains about, several roots, processing instructions, deep nesting, other encodings', () => {
+  it('refuses what the parser complains about, several roots, processing instructions, other encodings', () => {
     for (const bad of ['<a><b></a>', '<a/><b/>', '<a/>text', '<a><?php x?></a>', '<?xml-stylesheet href="x"?><a/>', '<a>&unknown;</a>',
-      '<?xml version="1.0" encoding="ISO-8859-1"?><a/>', `${'<a>'.repeat(70)}${'</a>'.repeat(70)}`, '<x:a/>']) {
+      '<?xml version="1.0" encoding="ISO-8859-1"?><a/>', '<x:a/>', ' <?xml version="1.0"?><a/>']) {
       expect(problem(() => parseSamlXml(bad)), bad).toBe('malformed');
     }
     expect(parseSamlXml('<?xml version="1.0" encoding="UTF-8" standalone="no"?><a/>').documentElement!.localName).toBe('a');
+  });
+
+  it('refuses deep nesting, too many elements and too many attributes before parsing (C2)', () => {
+    const limits = { maxElements: 10, maxDepth: 4, maxAttributesPerElement: 3 };
+    expect(problem(() => parseSamlXml('<a><a><a><a><a></a></a></a></a></a>', limits))).toBe('too_large');
+    expect(problem(() => parseSamlXml(`<a>${'<b/>'.repeat(10)}</a>`, limits))).toBe('too_large');
+    expect(problem(() => parseSamlXml('<a w="1" x="2" y="3" z="4"/>', limits))).toBe('too_large');
+    expect(parseSamlXml(`<a w="1" x='2' y = "3">${'<b/>'.repeat(9)}</a>`, limits).documentElement!.childNodes.length).toBe(9);
+  });
+
+  it('refuses characters the parser would turn into a line feed (C3)', () => {
+    for (const c of ['\u0085', '\u2028', '\u2029']) {
+      expect(problem(() => parseSamlXml(`<a>x${c}y</a>`))).toBe('malformed');
+      expect(problem(() => parseSamlXml(`<a b="x${c}y"/>`))).toBe('malformed');
+    }
+    expect(parseSamlXml('<a>x&#x2028;y</a>').documentElement!.textContent).toBe('x\u2028y');
   });
 
   it('wholeText reads every text node: a comment never cuts a value short (S20)', () => {

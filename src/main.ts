@@ -18,6 +18,7 @@ import type { RedirectConnector } from './connectors/connector.ts';
 import { createOidcConnector } from './connectors/oidc/index.ts';
 import { createSamlConnector } from './connectors/saml/index.ts';
 import { readIdpCert } from './config/idp-certs.ts';
+import type { Express } from 'express';
 import { createApp } from './http/app.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -42,6 +43,8 @@ export interface StartOptions {
 
 export interface RunningHatrack {
   listenUrl: string;
+  /** The HTTP application, for tests that walk its routes. */
+  app: Express;
   /** The IdP metadata to upload to IAM in every account. */
   idpMetadataXml: string;
   entityId: string;
@@ -153,6 +156,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
 
   return {
     listenUrl,
+    app,
     idpMetadataXml: metadata,
     entityId,
     store,

@@ -1,0 +1,202 @@
+// SECURITY.md C1 and C2 at the HTTP surface: every route the broker answers is sent its largest
+// accepted input in pathological shapes — runs of spaces before a bad character, thousands of
+// elements, deep nesting, long headers and paths — and must answer each with a clear status while
+// spending at most BOUND_MS of CPU on it. The known defects took 10–17 s, so the bound catches a
+// new one without flaking; it is CPU time (broker and client share this process), so another
+// test's load on the machine does not count against it. Every route must have an entry in
+// HOSTILE below: a route added later fails this test until it is given its hostile inputs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeadlessBrowser } from '../../support/oidc/browser.ts';
+import { routesOf } from '../../support/routes.ts';
+import { makeResponse, testKeys, type Keys, type MakeOptions } from '../../support/saml/test-idp.ts';
+import { startTestBroker, type TestBroker } from '../../support/test-broker.ts';
+
+const BOUND_MS = 250;
+
+let k: Keys;
+let broker: TestBroker;
+beforeAll(async () => {
+  k = await testKeys();
+  broker = await startTestBroker(k);
+}, 60_000);
+afterAll(async () => {
+  await broker?.stop();
+});
+
+interface Attempt {
+  what: string;
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** Text of about `n` characters that is hard on a backtracking matcher or a careless loop. */
+const SHAPES: Record<string, (n: number) => string> = {
+  'spaces then !': (n) => `a${' '.repeat(n - 2)}!`,
+  'tabs and newlines': (n) => `${'\t\n'.repeat(n / 2)}x`,
+  'one letter then !': (n) => `${'a'.repeat(n - 1)}!`,
+  slashes: (n) => '/'.repeat(n),
+  backslashes: (n) => '\\'.repeat(n),
+  'percent signs': (n) => '%'.repeat(n),
+  'at signs and dots': (n) => '@.'.repeat(n / 2),
+  'equals signs': (n) => '='.repeat(n),
+  'base64 and spaces': (n) => 'QUFB '.repeat(n / 5),
+  'angle brackets': (n) => '<a>'.repeat(n / 3),
+  'zero-width spaces': (n) => '\u200b'.repeat(n / 3),
+  'line separators': (n) => '\u2028'.repeat(n / 3),
+};
+
+let clients = 0;
+/** A new client address for every attempt, so that rate limits never answer in the route's place. */
+function nextClient(): string {
+  clients++;
+  return `10.${(clients >> 16) & 255}.${(clients >> 8) & 255}.${clients & 255}`;
+}
+
+async function send(a: Attempt): Promise<{ status: number; cpuMs: number; wallMs: number }> {
+  const cpu = process.cpuUsage();
+  const wall = performance.now();
+  const res = await fetch(new URL(a.path, broker.url), {
+    method: a.method,
+    redirect: 'manual',
+    headers: { 'x-forwarded-for': nextClient(), ...a.headers },
+    ...(a.body !== undefined && { body: a.body }),
+  });
+  await res.arrayBuffer();
+  const used = process.cpuUsage(cpu);
+  return { status: res.status, cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - wall };
+}
+
+/** A header value as bytes on the wire: the UTF-8 of the text, line breaks made spaces. */
+const header = (text: string) => Buffer.from(text.replace(/[\r\n]/g, ' '), 'utf8').toString('latin1');
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** A connector of the kind the route serves: the OIDC one for logins and callbacks, else SAML. */
+const connectorOf = (template: string) => (template.startsWith('/oidc') || template.startsWith('/login') ? 'demo' : 'google');
+
+/** What every route gets: hostile path parameters, query strings, headers and bodies. */
+function generic(method: 'GET' | 'POST', template: string): Attempt[] {
+  const attempts: Attempt[] = [];
+  const path = (param: string) => template.replace(/:[a-z]+/g, encodeURIComponent(param));
+  const base = path(connectorOf(template));
+  for (const [name, shape] of Object.entries(SHAPES)) {
+    if (template.includes(':')) attempts.push({ what: `path parameter of ${name}`, method, path: path(shape(3000)) });
+    const query = new URLSearchParams();
+    for (const key of ['returnTo', 'state', 'code', 'iss', 'error', 'error_description', 'RelayState', 'user_code']) query.set(key, shape(1000));
+    attempts.push({ what: `query of ${name}`, method, path: `${base}?${query}` });
+    attempts.push({ what: `cookie of ${name}`, method, path: base, headers: { cookie: `hatrack=${encodeURIComponent(shape(4000))}` } });
+    attempts.push({ what: `user agent, origin and accept of ${name}`, method, path: base, headers: {
+      'user-agent': header(shape(3000)), origin: header(shape(1500)), accept: `${header(shape(1500))},text/html` } });
+    if (method === 'POST') {
+      const fields = Object.fromEntries(['_csrf', 'role', 'destination', 'region', 'SAMLResponse', 'RelayState'].map((f) => [f, shape(2600)]));
+      attempts.push({ what: `urlencoded body of ${name}`, method, path: base, headers: FORM, body: new URLSearchParams(fields).toString() });
+    }
+  }
+  attempts.push({ what: 'four hundred cookies', method, path: base, headers: { cookie: Array.from({ length: 400 }, (_, i) => `c${i}=${'x'.repeat(20)}`).join('; ') } });
+  attempts.push({ what: 'a long X-Forwarded-For', method, path: base, headers: { 'x-forwarded-for': `${Array.from({ length: 600 }, (_, i) => `10.0.${i >> 8}.${i & 255}`).join(', ')}, ${nextClient()}` } });
+  attempts.push({ what: 'four hundred media types in Accept', method, path: base, headers: { accept: Array.from({ length: 400 }, (_, i) => `type${i}/sub;q=0.${i % 10}`).join(',') } });
+  if (method === 'POST') {
+    attempts.push({ what: 'a JSON body nested 8000 deep', method, path: base, headers: { 'content-type': 'application/json' }, body: `${'['.repeat(8000)}${']'.repeat(8000)}` });
+    attempts.push({ what: 'a JSON body of one long string', method, path: base, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: `a${' '.repeat(15_000)}!` }) });
+    attempts.push({ what: 'a urlencoded body of thousands of fields', method, path: base, headers: FORM, body: Array.from({ length: 3000 }, (_, i) => `f${i}=`).join('&') });
+    attempts.push({ what: 'a body too large for its parser', method, path: base, headers: FORM, body: `a=${'b'.repeat(600_000)}` });
+  }
+  return attempts;
+}
+
+/** A response from the test IdP addressed to this broker's ACS; `tamperText` bends it after signing. */
+function samlBody(o: MakeOptions = {}, relayState?: string): Attempt {
+  const r = makeResponse(k, { ...o, spec: { acsUrl: broker.saml.acsUrl, audience: broker.saml.entityId, ...o.spec } });
+  const fields = new URLSearchParams({ SAMLResponse: r.samlResponse });
+  if (relayState !== undefined) fields.set('RelayState', relayState);
+  return { what: '', method: 'POST', path: '/saml/google/acs', headers: FORM, body: fields.toString() };
+}
+
+const inExtensions = (inner: string) => (xml: string) => xml.replace('<saml2p:Status>', `<saml2p:Extensions>${inner}</saml2p:Extensions><saml2p:Status>`);
+const inNameId = (inner: string) => (xml: string) => xml.replace(/(<saml2:NameID[^>]*>)/, `$1${inner}`);
+
+/** The ACS's own hostile inputs: SAML responses of pathological shape, up to the largest accepted. */
+function acs(): Attempt[] {
+  const named = (what: string, a: Attempt): Attempt => ({ ...a, what });
+  const groups = (n: number, name: (i: number) => string) => ({ attributes: { groups: Array.from({ length: n }, (_, i) => name(i)) } });
+  const usedId = `_used${Date.now()}`;
+  return [
+    { what: 'a SAMLResponse of one letter, 185 000 spaces and "!"', method: 'POST', path: '/saml/google/acs', headers: FORM,
+      body: new URLSearchParams({ SAMLResponse: `a${' '.repeat(185_000)}!` }).toString() },
+    named('a SignatureValue of one letter, 180 000 spaces and "!"', samlBody({ tamperText: (x) => x.replace(/(<ds:SignatureValue>)[^<]*/, `$1a${' '.repeat(180_000)}!`) })),
+    named('a DigestValue of one letter, 180 000 spaces and "!"', samlBody({ tamperText: (x) => x.replace(/(<ds:DigestValue>)[^<]*/, `$1a${' '.repeat(180_000)}!`) })),
+    named('45 000 empty elements in Extensions', samlBody({ tamperText: inExtensions('<x/>'.repeat(45_000)) })),
+    named('4 900 empty elements in Extensions, signed by an untrusted key', samlBody({ key: k.attacker, tamperText: inExtensions('<x/>'.repeat(4900)) })),
+    named('4 900 empty elements in Extensions around a valid assertion (accepted)', samlBody({ tamperText: inExtensions('<x/>'.repeat(4900)) })),
+    named('a used assertion, posted once…', samlBody({ spec: { assertionId: usedId } })),
+    named('…and again, padded', samlBody({ spec: { assertionId: usedId }, tamperText: inExtensions('<x/>'.repeat(4900)) })),
+    named('nesting 63 deep, 70 times over', samlBody({ tamperText: inExtensions(`${'<x>'.repeat(60)}${'</x>'.repeat(60)}`.repeat(70)) })),
+    named('64 attributes on each of 350 elements', samlBody({ tamperText: inExtensions(`<x ${Array.from({ length: 64 }, (_, i) => `a${i}="1"`).join(' ')}/>`.repeat(350)) })),
+    named('64 namespace declarations on each of 250 elements', samlBody({ tamperText: inExtensions(`<x ${Array.from({ length: 64 }, (_, i) => `xmlns:n${i}="urn:n${i}"`).join(' ')}/>`.repeat(250)) })),
+    named('25 000 comments', samlBody({ tamperText: inExtensions('<!---->'.repeat(25_000)) })),
+    named('15 000 CDATA sections in the NameID', samlBody({ tamperText: inNameId('<![CDATA[a]]>'.repeat(15_000)) })),
+    named('30 000 character references in the NameID', samlBody({ tamperText: inNameId('&#x41;'.repeat(30_000)) })),
+    named('one attribute value of 180 000 characters', samlBody({ tamperText: (x) => x.replace('<saml2p:Response ', `<saml2p:Response x="${'a'.repeat(180_000)}" `) })),
+    named('a RelayState of 250 000 spaces and "!" beside a valid response', samlBody({}, `a${' '.repeat(250_000)}!`)),
+    named('2 000 groups, valid (accepted)', samlBody({ spec: groups(2000, (i) => `aws#prod#Role${i}`) })),
+    named('1 500 groups of spaces then "!", valid', samlBody({ spec: groups(1500, (i) => `aws#${' '.repeat(40)}${i}!`) })),
+    named('the same 3 000 groups, valid', samlBody({ spec: groups(3000, () => `aws#prod#${'a'.repeat(60)}!`) })),
+  ];
+}
+
+/** An OIDC callback that reaches the token endpoint: a login started for real, a hostile code. */
+async function deepCallback(): Promise<Attempt[]> {
+  const out: Attempt[] = [];
+  for (const [name, shape] of Object.entries(SHAPES).slice(0, 4)) {
+    const browser = new HeadlessBrowser();
+    const start = await browser.request(`${broker.url}login/demo`);
+    const location = new URL(start.headers.get('location')!);
+    const state = location.searchParams.get('state')!;
+    const cookie = [...browser.cookies(new URL(broker.url).origin)].map(([key, v]) => `${key}=${v}`).join('; ');
+    const query = new URLSearchParams({ state, iss: new URL(location.origin).origin, code: shape(6000) });
+    out.push({ what: `a started login's callback with a code of ${name}`, method: 'GET', path: `/oidc/demo/callback?${query}`, headers: { cookie } });
+  }
+  return out;
+}
+
+/** Per route: the route's own inputs beyond the generic ones. */
+const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
+  'GET /': () => [],
+  'GET /healthz': () => [],
+  'GET /readyz': () => [],
+  'GET /metrics': () => [],
+  'GET /saml/metadata': () => [],
+  'GET /saml/:connector/metadata': () => [],
+  'GET /login/:connector': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `returnTo of ${name}`, method: 'GET', path: `/login/demo?returnTo=${encodeURIComponent(`/${shape(8000)}`)}` })),
+  'GET /oidc/:connector/callback': deepCallback,
+  'POST /saml/:connector/acs': acs,
+  'POST /logout': () => [],
+  'POST /aws/console': () => [],
+  'POST /aws/credentials': () => [],
+};
+
+describe('every route, its largest hostile inputs', () => {
+  it('every route the broker answers has hostile inputs here', () => {
+    const routes = routesOf(broker.hatrack.app).map((r) => `${r.method} ${r.path}`);
+    expect(routes.length).toBeGreaterThan(10);
+    expect(routes.filter((r) => !(r in HOSTILE)), 'give the new route its hostile inputs in HOSTILE').toEqual([]);
+  });
+
+  for (const route of Object.keys(HOSTILE)) {
+    it(`${route} answers each within ${BOUND_MS} ms of CPU, with a clear status`, async () => {
+      const [method, template] = route.split(' ') as ['GET' | 'POST', string];
+      // Warm: the first request of a kind loads and compiles code that every later one reuses.
+      await send({ what: 'warm-up', method, path: template.replace(/:[a-z]+/g, connectorOf(template)) });
+      const attempts = [...generic(method, template), ...await HOSTILE[route]!()];
+      const slow: string[] = [];
+      for (const a of attempts) {
+        const { status, cpuMs, wallMs } = await send(a);
+        expect(status, `${a.what}: ${status}`).toBeLessThan(500);
+        if (cpuMs > BOUND_MS) slow.push(`${a.what}: ${cpuMs.toFixed(0)} ms CPU (${wallMs.toFixed(0)} ms wall)`);
+      }
+      expect(slow).toEqual([]);
+    }, 120_000);
+  }
+});

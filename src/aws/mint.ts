@@ -9,7 +9,7 @@ import type { Grant } from '../mapping/types.ts';
 import { parseRoleArn, parseSamlProviderArn } from './arn.ts';
 import { sanitiseSessionName, sanitiseSourceIdentity } from './names.ts';
 import type { Signer } from './signer.ts';
-import { escapeXmlAttr as attr, escapeXmlText as text } from './xml.ts';
+import { escapeXmlAttr as attr, escapeXmlText as text, survivesXml } from './xml.ts';
 
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
@@ -74,10 +74,26 @@ const DEFAULT_SKEW = 60;
 
 // AWS limits for session tags (AWS.md §1; STS TagSession rules): at most 50, key 1–128 and value
 // 0–256 characters of letters, spaces, digits and `_.:/=+-@`; keys are unique ignoring case, and
-// the `aws:` prefix is reserved.
-const MAX_TAGS = 50;
-const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const tagValuePattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+// the `aws:` prefix is reserved. Of AWS's "spaces", the line and paragraph separators do not
+// survive the signed XML unchanged (xml.ts), so they are refused too.
+export const MAX_SESSION_TAGS = 50;
+const tagKeyChars = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const tagValueChars = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+/** A session tag key AWS accepts and the assertion carries unchanged. */
+export function isSessionTagKey(key: string): boolean {
+  return tagKeyChars.test(key) && survivesXml(key);
+}
+
+/** Whether the value is within AWS's tag charset and length (whether XML carries it is apart: survivesXml). */
+export function inSessionTagCharset(value: string): boolean {
+  return tagValueChars.test(value);
+}
+
+/** A session tag value AWS accepts and the assertion carries unchanged. */
+export function isSessionTagValue(value: string): boolean {
+  return inSessionTagCharset(value) && survivesXml(value);
+}
 
 function mintError(code: string, message: string, detail?: string): HatrackError {
   return new HatrackError(code, 500, message, detail);
@@ -130,11 +146,11 @@ function sessionDuration(seconds: number): number {
 
 function checkTags(tags: SessionTag[]): SessionTag[] {
   const problem = (detail: string) => mintError('mint_invalid_session_tags', 'The session tags for this role break AWS limits; ask an administrator.', detail);
-  if (tags.length > MAX_TAGS) throw problem(`${tags.length} tags (at most ${MAX_TAGS})`);
+  if (tags.length > MAX_SESSION_TAGS) throw problem(`${tags.length} tags (at most ${MAX_SESSION_TAGS})`);
   const seen = new Set<string>();
   for (const [i, tag] of tags.entries()) {
-    if (typeof tag.key !== 'string' || !tagKeyPattern.test(tag.key)) throw problem(`tag ${i}: key must be 1–128 allowed characters`);
-    if (typeof tag.value !== 'string' || !tagValuePattern.test(tag.value)) throw problem(`tag ${i} (${tag.key}): value must be 0–256 allowed characters`);
+    if (typeof tag.key !== 'string' || !isSessionTagKey(tag.key)) throw problem(`tag ${i}: key must be 1–128 allowed characters`);
+    if (typeof tag.value !== 'string' || !isSessionTagValue(tag.value)) throw problem(`tag ${i} (${tag.key}): value must be 0–256 allowed characters`);
     if (/^aws:/i.test(tag.key)) throw problem(`tag ${i}: the aws: prefix is reserved`);
     const folded = tag.key.toLowerCase();
     if (seen.has(folded)) throw problem(`tag ${i}: duplicate key ${tag.key} (keys are compared ignoring case)`);

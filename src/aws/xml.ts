@@ -1,21 +1,35 @@
 // Escaping for the XML Hatrack writes by hand (minted responses, IdP metadata). Every piece of text
-// that lands in an element or attribute goes through one of these two functions.
+// that lands in an element or attribute goes through one of these two functions, and each refuses
+// what XML cannot carry unchanged to the reader (SECURITY.md C3: a value is minted as meant, or
+// not at all).
 import { HatrackError } from '../errors.ts';
 
 // Characters XML 1.0 does not allow at all (§2.2): C0 controls other than tab/LF/CR, lone
 // surrogates, U+FFFE and U+FFFF. They cannot be escaped, so they are refused.
 const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// Characters a reader changes. xmldom — which xml-crypto re-parses the document with before
+// signing, and the offline AWS stand-in reads it with — turns NEL, LINE SEPARATOR and PARAGRAPH
+// SEPARATOR into a line feed (or a space, in an attribute). Every XML parser turns a CR in text
+// into a line feed (§2.11), and the signer writes text CRs out raw, so a reference would not save
+// one; in attributes the serialiser writes `&#13;`, which survives.
+const changedInText = /[\r\u0085\u2028\u2029]/;
+const changedInAttributes = /[\u0085\u2028\u2029]/;
 
-function check(value: string): string {
-  if (forbidden.test(value)) {
-    throw new HatrackError('xml_invalid_character', 500, 'A value contains a character that cannot be written into XML.');
+/** Whether `value`, as element text, reaches a reader of the XML Hatrack signs exactly as written. */
+export function survivesXml(value: string): boolean {
+  return !forbidden.test(value) && !changedInText.test(value);
+}
+
+function check(value: string, changed: RegExp): string {
+  if (forbidden.test(value) || changed.test(value)) {
+    throw new HatrackError('xml_invalid_character', 500, 'A value contains a character that cannot be written into XML unchanged.');
   }
   return value;
 }
 
 /** Text content: `&`, `<` and `>` (the last so that `]]>` can never appear). */
 export function escapeXmlText(value: string): string {
-  return check(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return check(value, changedInText).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
@@ -23,7 +37,7 @@ export function escapeXmlText(value: string): string {
  * normalisation cannot turn them into spaces between signing and verifying.
  */
 export function escapeXmlAttr(value: string): string {
-  return check(value)
+  return check(value, changedInAttributes)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { fail } from '../errors.ts';
-import type { Identity } from '../identity.ts';
+import { normaliseIdentity, type Identity } from '../identity.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { mapRoles } from '../mapping/map-roles.ts';
 import { shownName } from '../mapping/normalise.ts';
@@ -45,7 +45,7 @@ function identityFrom(values: CliValues, loaded: LoadedConfig): Identity {
       usageError(`${values.identity} is not an identity: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
     }
     const f = parsed.data;
-    return {
+    return normaliseIdentity({
       connector: values.connector ?? f.connector ?? defaultConnector,
       subject: f.subject ?? f.email,
       email: f.email,
@@ -53,12 +53,12 @@ function identityFrom(values: CliValues, loaded: LoadedConfig): Identity {
       groups: f.groups,
       mfa: f.mfa,
       claims: f.claims,
-    };
+    });
   }
   if (values.user === undefined) usageError('Say who: --user EMAIL [--groups a,b] [--mfa], or --identity FILE.');
   // Commas separate groups here, and spaces around them are dropped; --identity takes names exactly.
   const groups = (values.groups ?? '').split(',').map((g) => g.trim()).filter((g) => g.length > 0);
-  return { connector: defaultConnector, subject: values.user, email: values.user, groups, mfa: values.mfa === true, claims: {} };
+  return normaliseIdentity({ connector: defaultConnector, subject: values.user, email: values.user, groups, mfa: values.mfa === true, claims: {} });
 }
 
 const duration = (s: number) => (s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`);

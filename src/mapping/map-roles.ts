@@ -2,8 +2,9 @@
 // same grants, in rule order, with trace lines per rule saying why it did or did not grant; the
 // trace is what `hatrack explain` prints.
 //
-// Order of reasoning: the person's names are prepared once (NFC; ASCII case folded when their
-// connector says groups are case-insensitive; over-long names set aside), deny rules are matched
+// Order of reasoning: the person's names are prepared once (they arrive in NFC from the connector,
+// normaliseIdentity; ASCII case is folded when their connector says groups are case-insensitive;
+// over-long names are set aside), deny rules are matched
 // first, then each allow rule in order: match → MFA → session tags → role ARNs → deny → duplicate.
 // A deny wins over every allow, wherever it stands in the list. Group patterns read at most
 // MAX_PATTERN_WORK characters of names per person; past that they grant nothing, and a deny pattern
@@ -12,7 +13,7 @@ import type { Identity } from '../identity.ts';
 import type { Grant, MappingResult, TraceLine } from './types.ts';
 import type { AllowRule, CompiledRule, DenyRule, RuleSet } from './rules.ts';
 import { describeFieldRef, readField } from './identity-fields.ts';
-import { foldAsciiCase, MAX_GROUP_LENGTH, MAX_PATTERN_INPUT, MAX_PATTERN_WORK, normaliseIdpName, shownName } from './normalise.ts';
+import { foldAsciiCase, MAX_GROUP_LENGTH, MAX_PATTERN_INPUT, MAX_PATTERN_WORK, shownName } from './normalise.ts';
 import { denyTargetCovers, expandRoleTemplate } from './role-template.ts';
 import { resolveSessionTags } from './session-tags.ts';
 
@@ -54,20 +55,19 @@ class Memberships {
       const key = this.key(name);
       if (wanted.has(key) && !this.exact.has(key)) this.exact.set(key, name);
     };
-    for (const raw of identity.groups) {
-      if (typeof raw !== 'string') continue;
-      // Checked before normalising: a 1 MB name costs a length check, nothing more.
-      if (raw.length > MAX_GROUP_LENGTH) {
+    for (const name of identity.groups) {
+      if (typeof name !== 'string') continue;
+      // A 1 MB name costs a length check, nothing more.
+      if (name.length > MAX_GROUP_LENGTH) {
         this.tooLong++;
         continue;
       }
-      const name = normaliseIdpName(raw);
       this.names.push(name);
       if (name.length > MAX_PATTERN_INPUT) this.tooLongForPatterns++;
       note(name);
     }
     // A person's email counts as a group of one, so a rule may name a single person.
-    if (typeof identity.email === 'string' && identity.email.length <= MAX_GROUP_LENGTH) note(normaliseIdpName(identity.email));
+    if (typeof identity.email === 'string' && identity.email.length <= MAX_GROUP_LENGTH) note(identity.email);
   }
 
   key(name: string): string {

@@ -1,11 +1,13 @@
 // Group names are data (SECURITY.md W7). Names in config are compared after Unicode NFC and
-// trimming, so that the same name typed two ways matches; names from an IdP are only NFC-normalised,
-// never trimmed (trimming would strip invisible characters such as U+FEFF and let "\uFEFFadmins"
-// match "admins"), and never interpreted in any other way.
+// trimming, so that the same name typed two ways matches; names from an IdP are only NFC-normalised
+// (once, for every connector, by normaliseIdentity in src/identity.ts), never trimmed (trimming
+// would strip invisible characters such as U+FEFF and let "\uFEFFadmins" match "admins"), and never
+// interpreted in any other way.
+import { isAscii } from '../unicode.ts';
 
 /**
  * Names longer than this are ignored by mapping: no rule may name one (config refuses it), so
- * nothing is lost, and a hostile 1 MB name costs a length check, not a normalisation.
+ * nothing is lost, and a hostile 1 MB name is passed over after one length check.
  */
 export const MAX_GROUP_LENGTH = 1024;
 
@@ -26,24 +28,9 @@ export const MAX_PATTERN_INPUT = 256;
  */
 export const MAX_PATTERN_WORK = 1_000_000;
 
-/**
- * Whether the text is all ASCII: then its UTF-8 form has exactly one byte per UTF-16 unit. Node
- * counts UTF-8 bytes with SIMD, several times faster than a regular expression scanning for a
- * non-ASCII character, which matters for ten thousand long names.
- */
-function isAscii(text: string): boolean {
-  return Buffer.byteLength(text, 'utf8') === text.length;
-}
-
-/** A name written in config: NFC, trimmed. */
+/** A name written in config: NFC, trimmed. (Names from an IdP arrive in NFC: identity.ts.) */
 export function normaliseGroup(name: string): string {
   return name.normalize('NFC').trim();
-}
-
-/** A name sent by an IdP: NFC only, so invisible characters stay and keep it distinct. */
-export function normaliseIdpName(name: string): string {
-  // ASCII text is always in NFC; skipping ICU for it keeps ten thousand groups cheap.
-  return isAscii(name) ? name : name.normalize('NFC');
 }
 
 /**

@@ -4,10 +4,12 @@
 // characters of letters, digits, spaces and `_.:/=+-@`, unique ignoring case, no `aws:` prefix;
 // transitive keys must be among the tags. Values are only known when a person signs in: a value
 // that is missing or outside AWS's charset drops the grant (with a trace line) rather than minting
-// a session whose tags differ from what the rule says.
+// a session whose tags differ from what the rule says. So does a value XML would not carry
+// unchanged (U+2028 is a "space" to AWS, but a line feed once parsed: aws/xml.ts, SECURITY.md C3).
 import type { Identity } from '../identity.ts';
-import type { SessionTag } from '../aws/mint.ts';
 import type { ConfigProblem } from '../config/problems.ts';
+import { MAX_SESSION_TAGS, inSessionTagCharset, isSessionTagKey, isSessionTagValue, type SessionTag } from '../aws/mint.ts';
+import { survivesXml } from '../aws/xml.ts';
 import { describeFieldRef, parseFieldRef, readField, type FieldRef } from './identity-fields.ts';
 
 export interface TagSpec {
@@ -16,9 +18,6 @@ export interface TagSpec {
   transitive: boolean;
 }
 
-export const MAX_SESSION_TAGS = 50;
-const tagKey = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const tagValue = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 
 export function compileSessionTags(
   tags: Record<string, string> | undefined,
@@ -36,8 +35,8 @@ export function compileSessionTags(
   const transitive = new Set((transitiveKeys ?? []).map((k) => k.toLowerCase()));
   for (const [key, source] of entries) {
     const at = `${path}.sessionTags.${key}`;
-    if (!tagKey.test(key)) {
-      problems.push({ path: at, message: 'tag keys are 1–128 letters, digits, spaces or _.:/=+-@' });
+    if (!isSessionTagKey(key)) {
+      problems.push({ path: at, message: 'tag keys are 1–128 letters, digits, spaces (not line or paragraph separators) or _.:/=+-@' });
       continue;
     }
     if (/^aws:/i.test(key)) {
@@ -60,8 +59,8 @@ export function compileSessionTags(
       problems.push({ path: at, message: `"${describeFieldRef(ref)}" names no capture of this rule's groupPattern` });
       continue;
     }
-    if (ref.kind === 'literal' && !tagValue.test(ref.value)) {
-      problems.push({ path: at, message: 'a tag value is at most 256 letters, digits, spaces or _.:/=+-@' });
+    if (ref.kind === 'literal' && !isSessionTagValue(ref.value)) {
+      problems.push({ path: at, message: 'a tag value is at most 256 letters, digits, spaces (not line or paragraph separators) or _.:/=+-@' });
       continue;
     }
     specs.push({ key, source: ref, transitive: transitive.has(key.toLowerCase()) });
@@ -82,8 +81,11 @@ export function resolveSessionTags(
   for (const spec of specs) {
     const read = readField(identity, spec.source, captures);
     if ('missing' in read) return { dropped: `session tag ${spec.key}: ${read.missing}` };
-    if (!tagValue.test(read.value)) {
+    if (!inSessionTagCharset(read.value)) {
       return { dropped: `session tag ${spec.key}: the value of ${describeFieldRef(spec.source)} is longer than 256 or has characters AWS does not accept in tags` };
+    }
+    if (!survivesXml(read.value)) {
+      return { dropped: `session tag ${spec.key}: the value of ${describeFieldRef(spec.source)} has a line or paragraph separator, which the signed assertion cannot carry unchanged` };
     }
     tags.push({ key: spec.key, value: read.value, ...(spec.transitive && { transitive: true }) });
   }

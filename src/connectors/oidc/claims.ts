@@ -1,9 +1,9 @@
 // From verified claims to an Identity. Pure: the ID token claims have passed every check and the
 // UserInfo response (when fetched) has the same `sub`. Groups are data: taken as the provider sent
-// them, kept only when they are strings; normalising them is the mapping layer's job.
+// them, kept only when they are strings, in NFC like every identity value (normaliseIdentity, C3).
 
 import { fail } from '../../errors.ts';
-import type { Identity } from '../../identity.ts';
+import { normaliseIdentity, type Identity } from '../../identity.ts';
 import type { ResolvedOidcOptions } from './options.ts';
 
 export type Claims = Record<string, unknown>;
@@ -46,9 +46,10 @@ function isTrue(v: unknown): boolean {
 
 export function identityFromClaims(o: ResolvedOidcOptions, idToken: Claims, userinfo?: Claims): Identity {
   const subject = idToken.sub;
-  if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
+  // Whitespace is kept (C3), but a subject of nothing else names nobody.
+  if (typeof subject !== 'string' || subject.trim().length === 0 || subject.length > 255) {
     throw fail.unauthenticated('oidc_id_token_invalid', 'The identity provider’s answer could not be verified.',
-      `connector ${o.id}: ID token "sub" is empty or too long`);
+      `connector ${o.id}: ID token "sub" is empty, only whitespace, or too long`);
   }
 
   // Email and its verification flag are read from the same source: the ID token when it has the
@@ -59,10 +60,9 @@ export function identityFromClaims(o: ResolvedOidcOptions, idToken: Claims, user
     throw fail.unauthenticated('oidc_email_missing', 'Your identity provider did not share an email address, which Hatrack needs.',
       `connector ${o.id}: no "${o.emailClaim}" claim for subject ${subject}`);
   }
-  if (typeof email !== 'string' || email.length > 320 || !emailShape.test(email)) {
-    throw fail.unauthenticated('oidc_email_invalid', 'Your identity provider sent an email address Hatrack cannot use.',
-      `connector ${o.id}: "${o.emailClaim}" claim is not an email address for subject ${subject}`);
-  }
+  const invalidEmail = () => fail.unauthenticated('oidc_email_invalid', 'Your identity provider sent an email address Hatrack cannot use.',
+    `connector ${o.id}: "${o.emailClaim}" claim is not an email address for subject ${subject}`);
+  if (typeof email !== 'string') throw invalidEmail();
   const verified = emailSource.email_verified;
   const unverified = o.requireEmailVerified === true ? !isTrue(verified)
     : o.requireEmailVerified === false ? false
@@ -83,7 +83,8 @@ export function identityFromClaims(o: ResolvedOidcOptions, idToken: Claims, user
   const authTime = typeof idToken.auth_time === 'number' && Number.isFinite(idToken.auth_time)
     ? new Date(idToken.auth_time * 1000) : undefined;
 
-  return {
+  // NFC and nothing else (C3); what is checked below is what the rules will see.
+  const identity = normaliseIdentity({
     connector: o.id,
     subject,
     email,
@@ -93,5 +94,7 @@ export function identityFromClaims(o: ResolvedOidcOptions, idToken: Claims, user
     ...(authTime !== undefined && { authTime }),
     // The ID token's claims win over UserInfo's: they are the signed ones.
     claims: { ...userinfo, ...idToken },
-  };
+  });
+  if (identity.email.length > 320 || !emailShape.test(identity.email)) throw invalidEmail();
+  return identity;
 }

@@ -15,6 +15,7 @@
 import type { Element } from '@xmldom/xmldom';
 import type { HatrackError } from '../../errors.ts';
 import type { Identity } from '../../identity.ts';
+import { nfc } from '../../unicode.ts';
 import type { Logger } from '../../log.ts';
 import type { Store } from '../../store/store.ts';
 import type { PendingLogin } from '../connector.ts';
@@ -297,7 +298,8 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
     } catch (e) {
       throw fail('saml_response_rejected', `node-saml refused a response Hatrack's own checks accepted: ${libraryMessage(e)}`);
     }
-    if (verdict.nameId !== identity.subject) throw fail('saml_response_rejected', 'node-saml reads a different NameID');
+    // identity.subject is in NFC (normaliseIdentity); node-saml's reading is as sent.
+    if (typeof verdict.nameId !== 'string' || nfc(verdict.nameId) !== identity.subject) throw fail('saml_response_rejected', 'node-saml reads a different NameID');
   }
 
   // ---- replay cache (S29) ----------------------------------------------------------------------

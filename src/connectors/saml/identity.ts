@@ -1,11 +1,11 @@
 // From a verified Assertion to an Identity. Only the Assertion's own direct children are read:
 // Subject/NameID, AttributeStatement, AuthnStatement. Assertions inside Advice never feed the
-// identity (S19), and every value is the whole text of its element (S20). Attribute values come as
-// lists whatever their number (node-saml would give a string for one value and an array for
-// several); groups are data, kept exactly as sent.
+// identity (S19), and every value is the whole text of its element (S20), untrimmed. Attribute
+// values come as lists whatever their number (node-saml would give a string for one value and an
+// array for several); groups are data, kept exactly as sent, in NFC (normaliseIdentity, C3).
 
 import type { Element } from '@xmldom/xmldom';
-import type { Identity } from '../../identity.ts';
+import { normaliseIdentity, type Identity } from '../../identity.ts';
 import { emailDomain, inAllowedDomains } from '../domains.ts';
 import type { SamlErrorCode } from './errors.ts';
 import type { ResolvedSamlOptions } from './options.ts';
@@ -38,7 +38,8 @@ export function readAssertion(assertion: Element): AssertionContent {
   if (nameIds.length !== 1) throw new IdentityRefused('saml_nameid_missing', `the Subject has ${nameIds.length} NameIDs`);
   const nameIdEl = nameIds[0]!;
   const nameId = wholeText(nameIdEl);
-  if (nameId.length === 0 || nameId.length > 512 || children(nameIdEl).length > 0) throw new IdentityRefused('saml_nameid_missing', 'the NameID is empty, too long or not text');
+  // Whitespace is kept (C3), but a NameID of nothing else names nobody.
+  if (nameId.trim().length === 0 || nameId.length > 512 || children(nameIdEl).length > 0) throw new IdentityRefused('saml_nameid_missing', 'the NameID is empty, only whitespace, too long or not text');
 
   const attributes = new Map<string, string[]>();
   for (const statement of children(assertion, NS.assertion, 'AttributeStatement')) {
@@ -90,12 +91,7 @@ export function identityFromAssertion(o: ResolvedSamlOptions, issuer: string, co
     if (values.length > 1) throw new IdentityRefused('saml_email_invalid', `the "${o.emailFrom}" attribute has ${values.length} values`);
     email = values[0];
   }
-  if (email === undefined || email.length > 320 || !emailShape.test(email)) {
-    throw new IdentityRefused('saml_email_invalid', `the ${o.emailFrom === 'nameid' ? 'NameID' : `"${o.emailFrom}" attribute`} is not an email address`);
-  }
-  if (!inAllowedDomains(email, o.allowedDomains)) {
-    throw new IdentityRefused('saml_domain_not_allowed', `email domain ${JSON.stringify(emailDomain(email).slice(0, 253))} is not in allowedDomains`);
-  }
+  if (email === undefined) throw new IdentityRefused('saml_email_invalid', `the "${o.emailFrom}" attribute is not an email address`);
 
   const groups = [...new Set(content.attributes.get(o.groupsAttribute) ?? [])];
   const full = single(content, o.nameAttribute);
@@ -112,7 +108,8 @@ export function identityFromAssertion(o: ResolvedSamlOptions, issuer: string, co
     ...(content.authnContextClassRefs.length > 0 && { authnContextClassRef: content.authnContextClassRefs[0] }),
   });
 
-  return {
+  // NFC and nothing else (C3); what is checked below is what the rules will see.
+  const identity = normaliseIdentity({
     connector: o.id,
     subject: content.nameId,
     email,
@@ -121,5 +118,12 @@ export function identityFromAssertion(o: ResolvedSamlOptions, issuer: string, co
     mfa,
     ...(content.authnInstant !== undefined && { authTime: content.authnInstant }),
     claims,
-  };
+  });
+  if (identity.email.length > 320 || !emailShape.test(identity.email)) {
+    throw new IdentityRefused('saml_email_invalid', `the ${o.emailFrom === 'nameid' ? 'NameID' : `"${o.emailFrom}" attribute`} is not an email address`);
+  }
+  if (!inAllowedDomains(identity.email, o.allowedDomains)) {
+    throw new IdentityRefused('saml_domain_not_allowed', `email domain ${JSON.stringify(emailDomain(identity.email).slice(0, 253))} is not in allowedDomains`);
+  }
+  return identity;
 }

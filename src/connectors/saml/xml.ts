@@ -164,9 +164,10 @@ export function attr(el: Element, name: string): string | undefined {
 }
 
 /**
- * The whole text of an element: every text and CDATA node below it, joined, then trimmed. A comment
- * splits text nodes but never cuts the value short (S20: `user@corp.com<!---->.evil.com` is read
- * whole). Nothing is read from comments themselves.
+ * The whole text of an element: every text and CDATA node below it, joined, exactly as the IdP
+ * signed it — nothing trimmed (C3: `" admins"` is not `admins`). A comment splits text nodes but
+ * never cuts the value short (S20: `user@corp.com<!---->.evil.com` is read whole). Nothing is read
+ * from comments themselves.
  */
 export function wholeText(el: Element): string {
   let out = '';
@@ -177,7 +178,7 @@ export function wholeText(el: Element): string {
     }
   };
   walk(el);
-  return out.trim();
+  return out;
 }
 
 /** True when the element holds anything but text (elements, comments, processing instructions). */

@@ -102,18 +102,20 @@ describe('rules', () => {
     expect(problemsOf([
       { ...ok, sessionTags: many },
       { ...ok, sessionTags: { 'aws:team': 'email', 'bad key!': 'email', Team: 'email', team: 'name', x: 'claim:', y: 'phone', z: 'literal:a*b', w: 'capture:team' }, transitiveTagKeys: ['Team', 'nope'] },
-      { ...ok, sessionTags: { ['k'.repeat(129)]: 'email' } },
+      { ...ok, sessionTags: { ['k'.repeat(129)]: 'email', 'a\u2028b': 'email', c: 'literal:line\u2029end' } },
     ])).toEqual([
       'roles[0].sessionTags: has 51 tags; AWS accepts at most 50',
       'roles[1].sessionTags.aws:team: the aws: prefix is reserved by AWS',
-      'roles[1].sessionTags.bad key!: tag keys are 1–128 letters, digits, spaces or _.:/=+-@',
+      'roles[1].sessionTags.bad key!: tag keys are 1–128 letters, digits, spaces (not line or paragraph separators) or _.:/=+-@',
       'roles[1].sessionTags.team: duplicates "Team": AWS compares tag keys ignoring case',
       'roles[1].sessionTags.x: "claim:" needs a dotted claim path after claim:',
       'roles[1].sessionTags.y: "phone" is not an identity field (email, name, subject, connector, claim:<path>, capture:<name> or literal:<text>)',
-      'roles[1].sessionTags.z: a tag value is at most 256 letters, digits, spaces or _.:/=+-@',
+      'roles[1].sessionTags.z: a tag value is at most 256 letters, digits, spaces (not line or paragraph separators) or _.:/=+-@',
       'roles[1].sessionTags.w: "capture:team" names no capture of this rule\'s groupPattern',
       'roles[1].transitiveTagKeys[1]: "nope" is not one of this rule\'s sessionTags',
-      `roles[2].sessionTags.${'k'.repeat(129)}: tag keys are 1–128 letters, digits, spaces or _.:/=+-@`,
+      `roles[2].sessionTags.${'k'.repeat(129)}: tag keys are 1–128 letters, digits, spaces (not line or paragraph separators) or _.:/=+-@`,
+      'roles[2].sessionTags.a\u2028b: tag keys are 1–128 letters, digits, spaces (not line or paragraph separators) or _.:/=+-@',
+      'roles[2].sessionTags.c: a tag value is at most 256 letters, digits, spaces (not line or paragraph separators) or _.:/=+-@',
     ]);
   });
 

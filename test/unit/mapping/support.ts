@@ -2,7 +2,7 @@
 // hatrack.yaml (through the real config loader), and people to map.
 import { ConfigError, validateConfig } from '../../../src/config/load.ts';
 import type { RuleSet } from '../../../src/mapping/rules.ts';
-import type { Identity } from '../../../src/identity.ts';
+import { normaliseIdentity, type Identity } from '../../../src/identity.ts';
 
 export const PROD = '111111111111';
 export const DEV = '222222222222';
@@ -41,6 +41,7 @@ export function warningsOf(roles: unknown[], extra: Record<string, unknown> = {}
   return validateConfig(configWith(roles, extra), 'test.yaml', {}).warnings.map((p) => `${p.path}: ${p.message}`);
 }
 
+/** A person as a connector hands them to the mapping: through normaliseIdentity (NFC only). */
 export function person(email: string, groups: string[], more: Partial<Identity> = {}): Identity {
-  return { connector: 'okta', subject: `sub-${email}`, email, name: email.split('@')[0], groups, mfa: false, claims: {}, ...more };
+  return normaliseIdentity({ connector: 'okta', subject: `sub-${email}`, email, name: email.split('@')[0], groups, mfa: false, claims: {}, ...more });
 }

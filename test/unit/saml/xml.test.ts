@@ -60,8 +60,8 @@ describe('parseSamlXml', () => {
     expect(parseSamlXml('<a>x&#x2028;y</a>').documentElement!.textContent).toBe('x\u2028y');
   });
 
-  it('wholeText reads every text node: a comment never cuts a value short (S20)', () => {
+  it('wholeText reads every text node, trimming nothing: a comment never cuts a value short (S20, C3)', () => {
     const doc = parseSamlXml('<a> user@corp.example<!---->.evil.example <![CDATA[!]]></a>');
-    expect(wholeText(doc.documentElement!)).toBe('user@corp.example.evil.example !');
+    expect(wholeText(doc.documentElement!)).toBe(' user@corp.example.evil.example !');
   });
 });

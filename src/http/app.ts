@@ -92,7 +92,8 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   router.use(samlRoutes({
     connectors: deps.connectors, hats: deps.hats, store: deps.store, publicUrl, publicOrigin: url.origin,
-    sessionTtlSeconds: deps.sessionTtlSeconds, clock: deps.clock, log: deps.log, metrics: deps.metrics,
+    sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
+    clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, connectors: deps.connectors, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(fail.notFound('not_found', 'There is nothing at this address.')));

@@ -2,6 +2,9 @@
 // Service and the SP metadata to paste into the IdP. The ACS is reached by a cross-site POST that
 // carries no SameSite=Lax cookie (W2), so it never relies on the session for login state: an
 // SP-initiated login is found through RelayState in the shared store, a tile login has none.
+// A tile login signs in at the ACS: there is no browser it could be bound to. An SP-initiated one
+// is parked and finished by the same-site GET that follows, which checks that this browser began
+// it (C4, parked-sign-in.ts).
 import { Router, urlencoded, type Request } from 'express';
 import type { HatRack } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
@@ -11,8 +14,11 @@ import { fail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
+import { readCookie } from './cookies.ts';
+import { PARKED_SIGN_IN_TTL_MS, claimSignIn, parkSignIn } from './parked-sign-in.ts';
 import { rateLimit } from './rate-limit.ts';
 import { safeReturnTo } from './return-to.ts';
+import { fromStored, toStored } from './session-identity.ts';
 import { completeSignIn, countLogin } from './sign-in.ts';
 
 export interface SamlRouteDeps {
@@ -22,6 +28,8 @@ export interface SamlRouteDeps {
   publicUrl: string;
   publicOrigin: string;
   sessionTtlSeconds: number;
+  /** The session cookie's name (its `-finish` sibling carries a parked login's ticket) and whether it is Secure. */
+  cookie: { name: string; secure: boolean };
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -50,6 +58,9 @@ export const acsBodyParser = urlencoded({ extended: false, limit: '512kb', param
 export function samlRoutes(deps: SamlRouteDeps): Router {
   const router = Router();
   const acsLimit = rateLimit(deps.store, deps.clock, { bucket: 'acs', limit: 30, windowMs: 60_000 });
+  const finishLimit = rateLimit(deps.store, deps.clock, { bucket: 'callback', limit: 30, windowMs: 60_000 });
+  const finishCookie = `${deps.cookie.name}-finish`;
+  const finishCookieOptions = { httpOnly: true, secure: deps.cookie.secure, sameSite: 'lax' as const, path: '/' };
 
   const connectorFor = (id: unknown): SamlConnector => {
     const connector = typeof id === 'string' ? deps.connectors.get(id) : undefined;
@@ -79,11 +90,21 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
       throw e;
     }
     const { identity } = result;
+    if (pending) {
+      // SP-initiated: finished by the GET below, in the browser whose session began it (C4).
+      const ticket = await parkSignIn(deps.store, {
+        connector: connector.id, state: pending.state, identity: toStored(identity),
+        ...(pending.returnTo !== undefined && { returnTo: pending.returnTo }),
+      });
+      res.cookie(finishCookie, ticket, { ...finishCookieOptions, maxAge: PARKED_SIGN_IN_TTL_MS });
+      res.set('Cache-Control', 'no-store').redirect(303, `${deps.publicUrl}/saml/${connector.id}/finish`);
+      return;
+    }
     await completeSignIn(req, identity, deps);
 
     // From the tile, a person who may wear exactly one role can go straight to the console. The
     // verified assertion in this POST is what authorises it, as a role form's POST would (W5).
-    if (result.unsolicited && connector.options.straightToConsoleWhenOneRole) {
+    if (connector.options.straightToConsoleWhenOneRole) {
       const grants = deps.hats.grants(identity);
       if (grants.length === 1) {
         const url = await deps.hats.consoleUrl(identity, grants[0]!, { ip: req.ip, userAgent: req.get('user-agent'), via: 'browser' });
@@ -92,8 +113,31 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
       }
     }
     // An IdP may put a landing path in RelayState of a tile login; only a path on this site (W1).
-    const returnTo = pending ? safeReturnTo(pending.returnTo) : safeReturnTo(relayState);
-    res.redirect(303, `${deps.publicUrl}${returnTo}`);
+    res.redirect(303, `${deps.publicUrl}${safeReturnTo(relayState)}`);
+  });
+
+  // The same-site GET after an SP-initiated login's ACS: it carries the Lax session cookie.
+  router.get('/saml/:connector/finish', finishLimit, async (req, res) => {
+    const connector = connectorFor(req.params.connector);
+    res.clearCookie(finishCookie, finishCookieOptions);
+    const parked = await claimSignIn(deps.store, readCookie(req.get('cookie'), finishCookie));
+    try {
+      if (!parked || parked.connector !== connector.id) {
+        throw fail.unauthenticated('login_state_mismatch', 'This sign-in could not be completed, or it was already used. Please sign in again.',
+          'no parked SAML login for this browser (ticket cookie missing, unknown, expired or used)');
+      }
+      if (!req.session.loginState || req.session.loginState !== parked.state) {
+        throw fail.unauthenticated('login_state_mismatch',
+          'This sign-in was not started in this browser, so it was not completed: someone may have tried to sign you in as them. Please sign in again.',
+          'a SAML login answered in a browser other than the one that started it (login CSRF)');
+      }
+    } catch (e) {
+      countLogin(deps.metrics, connector.id, 'failed');
+      throw e;
+    }
+    delete req.session.loginState;
+    await completeSignIn(req, fromStored(parked.identity), deps);
+    res.set('Cache-Control', 'no-store').redirect(303, `${deps.publicUrl}${safeReturnTo(parked.returnTo)}`);
   });
 
   return router;

@@ -172,6 +172,8 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'GET /login/:connector': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `returnTo of ${name}`, method: 'GET', path: `/login/demo?returnTo=${encodeURIComponent(`/${shape(8000)}`)}` })),
   'GET /oidc/:connector/callback': deepCallback,
   'POST /saml/:connector/acs': acs,
+  'GET /saml/:connector/finish': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a ticket cookie of ${name}`, method: 'GET', path: '/saml/google/finish',
+    headers: { cookie: `hatrack-finish=${encodeURIComponent(shape(6000))}` } })),
   'POST /logout': () => [],
   'POST /aws/console': () => [],
   'POST /aws/credentials': () => [],

@@ -29,7 +29,7 @@ const { rules } = validateConfig({
 }, 'bench', {});
 
 const person = (groups: string[], connector = 'okta'): Identity => ({
-  connector, subject: 'bench', email: 'mallory@corp.example', groups, mfa: false, claims: { department: 'platform' },
+  connector, subject: 'bench', email: 'mallory@corp.example', emailVerified: true, groups, mfa: false, claims: { department: 'platform' },
 });
 
 const realistic = Array.from({ length: 10_000 }, (_, i) => `group-${i}@corp.example`);

@@ -11,7 +11,7 @@ import type { Grant } from '../src/mapping/types.ts';
 const keys = await generateSigningKeyPair();
 const signer = createXmlSigner({ current: keys });
 const idp = { entityId: 'https://hatrack.example.com/saml/metadata', signer, recipient: 'https://signin.aws.amazon.com/saml', audience: 'https://signin.aws.amazon.com/saml' };
-const identity: Identity = { connector: 'okta', subject: 'alice', email: 'alice@example.com', groups: ['admins'], mfa: false, claims: {} };
+const identity: Identity = { connector: 'okta', subject: 'alice', email: 'alice@example.com', emailVerified: true, groups: ['admins'], mfa: false, claims: {} };
 const grant: Grant = {
   roleArn: 'arn:aws:iam::111111111111:role/Admin', providerArn: 'arn:aws:iam::111111111111:saml-provider/hatrack',
   accountId: '111111111111', accountAlias: 'prod', roleName: 'Admin', sessionDuration: 28800, rule: 0,

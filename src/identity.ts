@@ -6,8 +6,14 @@ export interface Identity {
   connector: string;
   /** Stable subject at the upstream IdP (OIDC `sub`, SAML NameID). */
   subject: string;
-  /** Verified email address; the source of RoleSessionName and SourceIdentity. */
+  /** Email address; the source of RoleSessionName and SourceIdentity. */
   email: string;
+  /**
+   * Whether the connector vouches for the address: the provider says it verified it (OIDC
+   * `email_verified`), or the connector is configured to trust every address its IdP sends
+   * (`emailsVerified`). Only a vouched-for address can match a rule's `email` (SECURITY.md C5).
+   */
+  emailVerified: boolean;
   /** Display name, when the IdP sends one. */
   name?: string;
   /** Group names exactly as the IdP sent them, in NFC (data, never patterns). */

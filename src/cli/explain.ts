@@ -1,5 +1,5 @@
 // `hatrack explain`: who gets which role and why, from the same mapRoles trace the broker runs on.
-//   hatrack explain --user EMAIL --groups a,b [--mfa] [--connector ID]
+//   hatrack explain --user EMAIL --groups a,b [--mfa] [--connector ID] [--unverified-email]
 //   hatrack explain --identity identity.json      (exact names: commas, spaces, anything)
 // Text for people, `--json` for scripts. Group names are shown quoted, invisible characters made
 // visible, so a look-alike never reads as the real thing (W7).
@@ -21,6 +21,8 @@ const identityFile = z.strictObject({
   subject: z.string().min(1).optional(),
   name: z.string().min(1).optional(),
   mfa: z.boolean().default(false),
+  /** Whether the connector vouches for the address (rules' `email` match only then); default true. */
+  emailVerified: z.boolean().default(true),
   claims: z.record(z.string(), z.unknown()).default({}),
 });
 
@@ -31,8 +33,8 @@ function usageError(message: string): never {
 function identityFrom(values: CliValues, loaded: LoadedConfig): Identity {
   const defaultConnector = values.connector ?? loaded.config.connectors[0]!.id;
   if (values.identity !== undefined) {
-    if (values.user !== undefined || values.groups !== undefined || values.mfa !== undefined) {
-      usageError('Give either --identity FILE or --user/--groups/--mfa, not both.');
+    if (values.user !== undefined || values.groups !== undefined || values.mfa !== undefined || values['unverified-email'] !== undefined) {
+      usageError('Give either --identity FILE or --user/--groups/--mfa/--unverified-email, not both.');
     }
     let raw: unknown;
     try {
@@ -49,6 +51,7 @@ function identityFrom(values: CliValues, loaded: LoadedConfig): Identity {
       connector: values.connector ?? f.connector ?? defaultConnector,
       subject: f.subject ?? f.email,
       email: f.email,
+      emailVerified: f.emailVerified,
       ...(f.name !== undefined && { name: f.name }),
       groups: f.groups,
       mfa: f.mfa,
@@ -58,7 +61,10 @@ function identityFrom(values: CliValues, loaded: LoadedConfig): Identity {
   if (values.user === undefined) usageError('Say who: --user EMAIL [--groups a,b] [--mfa], or --identity FILE.');
   // Commas separate groups here, and spaces around them are dropped; --identity takes names exactly.
   const groups = (values.groups ?? '').split(',').map((g) => g.trim()).filter((g) => g.length > 0);
-  return normaliseIdentity({ connector: defaultConnector, subject: values.user, email: values.user, groups, mfa: values.mfa === true, claims: {} });
+  return normaliseIdentity({
+    connector: defaultConnector, subject: values.user, email: values.user, emailVerified: values['unverified-email'] !== true,
+    groups, mfa: values.mfa === true, claims: {},
+  });
 }
 
 const duration = (s: number) => (s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`);
@@ -85,7 +91,8 @@ function grantLines(loaded: LoadedConfig, g: Grant, line: TraceLine | undefined)
 export function formatExplanation(loaded: LoadedConfig, identity: Identity, result: MappingResult): string {
   const lines: string[] = [];
   const groups = identity.groups.length === 0 ? 'no groups' : `groups ${identity.groups.map((g) => shownName(g)).join(', ')}`;
-  lines.push(`${identity.email} via ${identity.connector}: ${groups}; ${identity.mfa ? 'signed in with MFA' : 'no MFA'}`);
+  const address = identity.emailVerified ? 'address vouched for by the connector' : 'address not vouched for';
+  lines.push(`${identity.email} via ${identity.connector} (${address}): ${groups}; ${identity.mfa ? 'signed in with MFA' : 'no MFA'}`);
   const sourceIdentity = result.grants[0]?.sourceIdentity;
   if (sourceIdentity !== undefined) lines.push(`SourceIdentity from ${loaded.config.aws.sourceIdentity}: ${sourceIdentity}`);
   lines.push('');
@@ -116,7 +123,7 @@ export function explainCommand(values: CliValues, io: Io): number {
   const result = mapRoles(identity, loaded.rules);
   if (values.json) {
     io.out(JSON.stringify({
-      identity: { connector: identity.connector, subject: identity.subject, email: identity.email, groups: identity.groups, mfa: identity.mfa },
+      identity: { connector: identity.connector, subject: identity.subject, email: identity.email, emailVerified: identity.emailVerified, groups: identity.groups, mfa: identity.mfa },
       sourceIdentityField: loaded.config.aws.sourceIdentity,
       grants: result.grants,
       trace: result.trace,

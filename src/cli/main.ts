@@ -11,7 +11,8 @@ Server commands:
   check-config   validate the configuration; prints "ok" or every problem, and warnings
                  about rules that can never grant (--strict: warnings fail too)
   explain        who gets which role and why: --user EMAIL --groups a,b [--mfa]
-                 [--connector ID], or --identity identity.json; --json for scripts
+                 [--connector ID] [--unverified-email], or --identity identity.json;
+                 --json for scripts
   iam-setup      the IAM SAML provider and role trust policies for every account:
                  [--format cloudformation|json] [--account ALIAS|ID] [--out DIR]
   keys           show the signing certificates; \`keys metadata\` prints the IdP metadata
@@ -36,6 +37,7 @@ const options = {
   user: { type: 'string' },
   groups: { type: 'string' },
   mfa: { type: 'boolean' },
+  'unverified-email': { type: 'boolean' },
   connector: { type: 'string' },
   identity: { type: 'string' },
   json: { type: 'boolean' },
@@ -52,7 +54,7 @@ export type CliValues = Partial<{
 const commandOptions: Record<string, ReadonlyArray<keyof typeof options>> = {
   serve: [],
   'check-config': ['strict'],
-  explain: ['user', 'groups', 'mfa', 'connector', 'identity', 'json'],
+  explain: ['user', 'groups', 'mfa', 'unverified-email', 'connector', 'identity', 'json'],
   'iam-setup': ['format', 'account', 'out'],
   keys: [],
 };

@@ -74,6 +74,13 @@ const oidcConnector = z.strictObject({
    * compare ASCII letters ignoring case. Default false: exact comparison.
    */
   groupsCaseInsensitive: z.boolean().default(false),
+  /** Only emails in these domains get in (exact domain, case-insensitive; like Google's `hd`). */
+  allowedDomains: z.array(z.string().refine((d) => isDomainName(d.toLowerCase()), 'must be a domain name')).min(1).optional(),
+  /**
+   * The provider verifies every address it sends, so rules' `email` may match it even without an
+   * `email_verified: true` claim (Entra ID sends none). Default false.
+   */
+  emailsVerified: z.boolean().default(false),
   clockToleranceSeconds: z.number().int().min(0).max(300).optional(),
   /** Only for a provider on http://localhost during development and tests. */
   allowInsecureHttp: z.boolean().default(false),
@@ -107,7 +114,12 @@ const samlConnector = z.strictObject({
   firstNameAttribute: z.string().min(1).optional(),
   lastNameAttribute: z.string().min(1).optional(),
   /** Only emails in these domains get in (like Google's `hd`). */
-  allowedDomains: z.array(z.string().refine((d) => isDomainName(d.toLowerCase()), 'must be a domain name')).optional(),
+  allowedDomains: z.array(z.string().refine((d) => isDomainName(d.toLowerCase()), 'must be a domain name')).min(1).optional(),
+  /**
+   * The IdP verifies every address it sends (Google Workspace: the accounts' own addresses), so
+   * rules' `email` may match it. Default false: SAML carries no per-address verification.
+   */
+  emailsVerified: z.boolean().default(false),
   clockSkewSeconds: z.number().int().min(60).max(180).default(120),
   wantResponseSigned: z.boolean().default(false),
   /** AuthnContextClassRef values that count as multi-factor. */
@@ -142,10 +154,17 @@ const account = z.union([
 const roleRule = z.strictObject({
   /** Shown by `hatrack explain`. */
   description: z.string().max(200).optional(),
-  /** The IdP group (or email) that the rule applies to; matched exactly after Unicode NFC and trimming. */
+  /** The IdP group that the rule applies to; matched exactly after Unicode NFC and trimming. */
   group: z.string().trim().min(1).max(MAX_GROUP_LENGTH, `must be at most ${MAX_GROUP_LENGTH} characters`).optional(),
   /** A regular expression the whole group name must match; its named captures fill the role template. */
   groupPattern: z.string().min(1).optional(),
+  /**
+   * One person: matched against the address only when the person's connector vouches for it
+   * (OIDC email_verified, or the connector's emailsVerified), never against group names.
+   */
+  email: z.string().trim().min(3).max(320).refine((v) => /^[^@\s]+@[^@\s]+$/.test(v), 'must be one email address').optional(),
+  /** The connectors whose people the rule applies to (their ids); default every connector. */
+  connector: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   /** A deny rule takes roles away from the people it matches, whatever the allow rules say. */
   deny: z.boolean().default(false),
   /** One role ARN template or a list; `{alias}` from `accounts`, `{capture}` from groupPattern. A deny without roles denies every role. */
@@ -161,8 +180,8 @@ const roleRule = z.strictObject({
   /** The console page the role opens by default: an absolute console URL or a path such as /ec2/home. */
   destination: z.string().min(1).optional(),
 }).superRefine((rule, ctx) => {
-  if ((rule.group === undefined) === (rule.groupPattern === undefined)) {
-    ctx.addIssue({ code: 'custom', message: 'needs exactly one of group or groupPattern', path: [] });
+  if ([rule.group, rule.groupPattern, rule.email].filter((v) => v !== undefined).length !== 1) {
+    ctx.addIssue({ code: 'custom', message: 'needs exactly one of group, groupPattern or email', path: [] });
   }
   if (!rule.deny && rule.role === undefined) {
     ctx.addIssue({ code: 'custom', message: 'is required: the roles this rule grants', path: ['role'] });

@@ -24,6 +24,9 @@ export function demoConfig(
   host = 'localhost',
   samlIdp?: DemoSamlIdp,
 ): ConfigInput {
+  // Both demo sign-ins know the same people, so the rules name both: with several connectors a
+  // rule says whose groups it trusts (C5; check-config warns about rules that do not).
+  const connector = samlIdp ? ['demo', 'google'] : ['demo'];
   return {
     publicUrl: `http://${host}:${ports.broker}`,
     session: { secret: secrets.sessionSecret },
@@ -49,6 +52,8 @@ export function demoConfig(
       allowIdpInitiated: true,
       groupsAttribute: 'groups',
       allowedDomains: ['example.com'],
+      // The stand-in only signs in its own people, under the addresses it keeps for them.
+      emailsVerified: true,
       allowInsecureHttp: true,
     }] : [])],
     accounts: { prod: '111111111111', dev: '222222222222' },
@@ -58,12 +63,14 @@ export function demoConfig(
     roles: [
       {
         description: 'Administrators wear Admin in every account',
+        connector,
         group: 'admins',
         role: ['arn:aws:iam::{prod}:role/Admin', 'arn:aws:iam::{dev}:role/Admin'],
         sessionDuration: '8h',
       },
       {
         description: 'Break-glass access to prod, only after a multi-factor sign-in',
+        connector,
         group: 'admins',
         role: 'arn:aws:iam::{prod}:role/BreakGlass',
         sessionDuration: '1h',
@@ -71,6 +78,7 @@ export function demoConfig(
       },
       {
         description: 'Power users build in dev; sessions are tagged for ABAC',
+        connector,
         group: 'power-users',
         role: 'arn:aws:iam::{dev}:role/PowerUser',
         sessionDuration: '4h',
@@ -79,6 +87,7 @@ export function demoConfig(
       },
       {
         description: 'Power users read prod and land on CloudTrail',
+        connector,
         group: 'power-users',
         role: 'arn:aws:iam::{prod}:role/ReadOnly',
         sessionDuration: '1h',
@@ -86,6 +95,7 @@ export function demoConfig(
       },
       {
         description: 'Consultants: Okta-style groups aws#<account>#<role>',
+        connector,
         groupPattern: '^aws#(?<account>[a-z]+)#(?<role>[A-Za-z0-9+=.@_-]{1,64})$',
         role: 'arn:aws:iam::{account}:role/{role}',
         sessionDuration: '2h',

@@ -1,23 +1,35 @@
 // Findings about a valid rule set that an admin wants to hear before going live (`hatrack
 // check-config` prints them as warnings; the broker logs them at start): rules that can never
-// grant, and the same role granted twice with settings that then depend on the order of rules.
+// grant, the same role granted twice with settings that then depend on the order of rules, and,
+// with several connectors, allow rules that any of them can satisfy (C5).
 // These are warnings, not errors: the rules are well-formed and do exactly what they say.
 import type { ConfigProblem } from '../config/problems.ts';
 import { MAX_PATTERN_INPUT, shownName } from './normalise.ts';
 import type { AllowRule, CompiledRule, DenyRule, RuleSet } from './rules.ts';
 import { denyTargetCovers } from './role-template.ts';
 
+/** Whether the people of `outer`'s connectors include all of `inner`'s. */
+function scopeCovers(outer: CompiledRule, inner: CompiledRule): boolean {
+  if (outer.connectors === undefined) return true;
+  return inner.connectors !== undefined && [...inner.connectors].every((c) => outer.connectors!.has(c));
+}
+
 /** Whether `deny` applies to everybody `allow` applies to. */
 function denyMatchesAllOf(deny: DenyRule, allow: AllowRule): boolean {
+  if (!scopeCovers(deny, allow)) return false;
   const d = deny.match;
   const a = allow.match;
+  if (d.kind === 'email') return a.kind === 'email' && a.key === d.key;
   if (d.kind === 'group') return a.kind === 'group' && a.group === d.group;
   if (a.kind === 'pattern') return a.pattern.source === d.pattern.source;
-  return d.pattern.match(a.group, false) !== undefined;
+  // Patterns are tried on group names, never on addresses.
+  return a.kind === 'group' && d.pattern.match(a.group, false) !== undefined;
 }
 
 function sameMatcher(a: CompiledRule, b: CompiledRule): boolean {
+  if (!scopeCovers(a, b) || !scopeCovers(b, a)) return false;
   if (a.match.kind === 'group') return b.match.kind === 'group' && a.match.group === b.match.group;
+  if (a.match.kind === 'email') return b.match.kind === 'email' && a.match.key === b.match.key;
   return b.match.kind === 'pattern' && a.match.pattern.source === b.match.pattern.source;
 }
 
@@ -43,7 +55,7 @@ export function lintRules(ruleSet: RuleSet): ConfigProblem[] {
       if (invisible.length > 0) {
         findings.push({ path: `${at}.group`, message: `${shownName(g)} contains invisible characters, so it only matches a name with exactly those characters` });
       }
-    } else {
+    } else if (rule.match.kind === 'pattern') {
       const p = rule.match.pattern;
       if (p.minLength > MAX_PATTERN_INPUT) {
         findings.push({ path: `${at}.groupPattern`, message: p.minLength === Infinity
@@ -58,6 +70,15 @@ export function lintRules(ruleSet: RuleSet): ConfigProblem[] {
           }
         }
       }
+    }
+  }
+
+  // Two providers can both send a group called `admins`; an unscoped rule grants to either's (C5).
+  const connectorIds = [...ruleSet.connectors.keys()];
+  if (connectorIds.length > 1) {
+    for (const allow of allows.filter((r) => r.connectors === undefined)) {
+      findings.push({ path: `roles[${allow.index}]`, message: `applies to the people of every connector (${connectorIds.join(', ')}): `
+        + `any of them can send ${allow.match.kind === 'email' ? 'a vouched-for address' : 'a group'} that matches; add connector: to say whose` });
     }
   }
 

@@ -13,7 +13,7 @@ import type { Identity } from '../identity.ts';
 import type { Grant, MappingResult, TraceLine } from './types.ts';
 import type { AllowRule, CompiledRule, DenyRule, RuleSet } from './rules.ts';
 import { describeFieldRef, readField } from './identity-fields.ts';
-import { foldAsciiCase, MAX_GROUP_LENGTH, MAX_PATTERN_INPUT, MAX_PATTERN_WORK, shownName } from './normalise.ts';
+import { emailKey, foldAsciiCase, MAX_GROUP_LENGTH, MAX_PATTERN_INPUT, MAX_PATTERN_WORK, shownName } from './normalise.ts';
 import { denyTargetCovers, expandRoleTemplate } from './role-template.ts';
 import { resolveSessionTags } from './session-tags.ts';
 
@@ -38,7 +38,10 @@ class Memberships {
   /** Characters the pattern engine may still read (MAX_PATTERN_WORK); below zero, patterns stop. */
   private patternWork = MAX_PATTERN_WORK;
 
+  readonly email: string;
+
   constructor(identity: Identity, rules: readonly CompiledRule[], readonly caseInsensitive: boolean) {
+    this.email = identity.email;
     // Only the few names rules ask for are indexed: one lookup per group in a small set is far
     // cheaper than a map of ten thousand names.
     // Folding keeps the length, so a name of another length than every rule group is passed over
@@ -66,9 +69,14 @@ class Memberships {
       if (name.length > MAX_PATTERN_INPUT) this.tooLongForPatterns++;
       note(name);
     }
-    // A person's email counts as a group of one, so a rule may name a single person.
-    if (typeof identity.email === 'string' && identity.email.length <= MAX_GROUP_LENGTH) note(identity.email);
+    // Only an address the connector vouches for can match a rule's `email`, and it is never a
+    // group: a group that happens to be called carla@corp.example gets nothing of Carla's (C5).
+    this.emailKey = identity.emailVerified === true && typeof identity.email === 'string' && identity.email.length <= MAX_GROUP_LENGTH
+      ? emailKey(identity.email) : undefined;
   }
+
+  /** emailKey of the person's vouched-for address; undefined when the connector does not vouch for it. */
+  readonly emailKey: string | undefined;
 
   key(name: string): string {
     return this.caseInsensitive ? foldAsciiCase(name) : name;
@@ -80,6 +88,9 @@ class Memberships {
 
   /** The matches of a rule; undefined when its pattern could not be tried on every name (budget spent). */
   matches(rule: CompiledRule): Match[] | undefined {
+    if (rule.match.kind === 'email') {
+      return this.emailKey !== undefined && this.emailKey === rule.match.key ? [{ group: this.email, captures: noCaptures }] : [];
+    }
     if (rule.match.kind === 'group') {
       const group = this.exact.get(this.key(rule.match.group));
       return group === undefined ? [] : [{ group, captures: noCaptures }];
@@ -104,15 +115,31 @@ class Memberships {
 }
 
 function matchedBecause(rule: CompiledRule, m: Match): string {
-  return rule.match.kind === 'group'
-    ? `member of ${shownName(rule.match.group)}`
-    : `${shownName(m.group)} matches ${rule.match.pattern.source}`;
+  switch (rule.match.kind) {
+    case 'group': return `member of ${shownName(rule.match.group)}`;
+    case 'email': return `signed in as ${shownName(m.group)}, an address the connector vouches for`;
+    case 'pattern': return `${shownName(m.group)} matches ${rule.match.pattern.source}`;
+  }
 }
 
 function noMatchReason(rule: CompiledRule, who: Memberships): string {
   if (rule.match.kind === 'group') return `not a member of ${shownName(rule.match.group)}`;
+  if (rule.match.kind === 'email') {
+    return who.emailKey === undefined && emailKey(who.email) === rule.match.key
+      ? `the address ${shownName(who.email)} is not one the connector vouches for (email_verified, or the connector's emailsVerified)`
+      : `not ${shownName(rule.match.email)}`;
+  }
   const skipped = who.tooLongForPatterns > 0 ? ` (${who.tooLongForPatterns} longer than ${MAX_PATTERN_INPUT} characters not tried)` : '';
   return `no group matches ${rule.match.pattern.source}${skipped}`;
+}
+
+/** Whether the rule applies to people of the identity's connector (`connector` in the rule, C5). */
+function inScope(rule: CompiledRule, identity: Identity): boolean {
+  return rule.connectors === undefined || rule.connectors.has(identity.connector);
+}
+
+function outOfScope(rule: CompiledRule, identity: Identity): string {
+  return `applies only to people of ${[...rule.connectors ?? []].join(', ')}, not of ${shownName(identity.connector)}`;
 }
 
 const unchecked = `not evaluated: the person's groups are too many or too long for the group patterns to read them all (over ${MAX_PATTERN_WORK} characters)`;
@@ -132,6 +159,10 @@ export function mapRoles(identity: Identity, ruleSet: RuleSet): MappingResult {
   let denyUnchecked: number | undefined;
   for (const rule of ruleSet.rules) {
     if (rule.effect !== 'deny') continue;
+    if (!inScope(rule, identity)) {
+      trace({ rule: rule.index, effect: 'deny', matched: false, outcome: 'no-match', reason: outOfScope(rule, identity) });
+      continue;
+    }
     const found = denyUnchecked === undefined ? who.matches(rule) : undefined;
     if (found === undefined) {
       // A deny that cannot be checked must be assumed to apply: fail closed.
@@ -166,6 +197,10 @@ export function mapRoles(identity: Identity, ruleSet: RuleSet): MappingResult {
   }
 
   function allow(rule: AllowRule): void {
+    if (!inScope(rule, identity)) {
+      trace({ rule: rule.index, effect: 'allow', matched: false, outcome: 'no-match', reason: outOfScope(rule, identity) });
+      return;
+    }
     if (denyUnchecked !== undefined) {
       trace({ rule: rule.index, effect: 'allow', matched: false, outcome: 'dropped', reason: `not evaluated: deny rule roles[${denyUnchecked}] could not be checked` });
       return;

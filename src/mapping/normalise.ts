@@ -34,6 +34,14 @@ export function normaliseGroup(name: string): string {
 }
 
 /**
+ * How a rule's `email` and a person's address are compared: NFC (identities arrive in it), ASCII
+ * letters ignoring case (providers treat addresses so; only ASCII, for the reason below).
+ */
+export function emailKey(address: string): string {
+  return foldAsciiCase(address.normalize('NFC'));
+}
+
+/**
  * Case folding for connectors whose groups are case-insensitive: ASCII letters only. Full Unicode
  * folding would turn look-alikes into ASCII (U+017F LONG S folds to "s", so "admin\u017F" would
  * match "admins") (W7). (U+212A KELVIN SIGN needs no care here: it is canonically "K", so NFC has

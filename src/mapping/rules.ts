@@ -7,7 +7,7 @@ import type { RoleRuleConfig } from '../config/schema.ts';
 import { compileAccounts, type AccountConfig, type AccountTable } from './accounts.ts';
 import { compileGroupPattern, type GroupPattern } from './group-pattern.ts';
 import { parseFieldRef, type FieldRef } from './identity-fields.ts';
-import { normaliseGroup } from './normalise.ts';
+import { emailKey, normaliseGroup } from './normalise.ts';
 import { compileDenyTarget, compileRoleTemplate, type DenyTarget, type RoleTarget } from './role-template.ts';
 import { compileSessionTags, type TagSpec } from './session-tags.ts';
 
@@ -15,13 +15,16 @@ export type { ResolvedRole } from './role-template.ts';
 
 export type GroupMatcher =
   | { kind: 'group'; /** NFC, trimmed */ group: string }
-  | { kind: 'pattern'; pattern: GroupPattern };
+  | { kind: 'pattern'; pattern: GroupPattern }
+  | { kind: 'email'; /** As written (NFC, trimmed), for traces. */ email: string; /** emailKey of it. */ key: string };
 
 interface RuleBase {
   /** Position in config `roles[]`, shown in traces. */
   index: number;
   description?: string;
   match: GroupMatcher;
+  /** The connectors whose people the rule applies to; undefined: every connector (C5). */
+  connectors?: ReadonlySet<string>;
 }
 
 export interface AllowRule extends RuleBase {
@@ -59,7 +62,7 @@ export interface RuleSettings {
   partition: string;
   samlProviderName: string;
   accounts: Record<string, AccountConfig>;
-  /** Connectors by id; only `groupsCaseInsensitive` is read. */
+  /** Connectors by id: rules may name them (`connector`); `groupsCaseInsensitive` says how groups compare. */
   connectors?: ReadonlyArray<{ id: string; groupsCaseInsensitive?: boolean }>;
   /** Config aws.sourceIdentity; default email. */
   sourceIdentity?: string;
@@ -89,6 +92,7 @@ export function compileRules(
   const { table: accounts, problems: accountProblems } = compileAccounts(settings.accounts, settings);
   problems.push(...accountProblems);
   const compiled: CompiledRule[] = [];
+  const connectorIds = new Set((settings.connectors ?? []).map((c) => c.id));
 
   rules.forEach((rule, index) => {
     const path = `roles[${index}]`;
@@ -106,14 +110,27 @@ export function compileRules(
         problems.push({ path: `${path}.groupPattern`, message: `the capture "${clash}" has the name of an account alias; rename one of them` });
         return;
       }
+    } else if (rule.email !== undefined) {
+      const email = normaliseGroup(rule.email);
+      match = { kind: 'email', email, key: emailKey(email) };
     } else {
       match = { kind: 'group', group: normaliseGroup(rule.group ?? '') };
+    }
+    let connectors: ReadonlySet<string> | undefined;
+    if (rule.connector !== undefined) {
+      const named = Array.isArray(rule.connector) ? rule.connector : [rule.connector];
+      const unknown = named.filter((id) => !connectorIds.has(id));
+      if (unknown.length > 0) {
+        problems.push({ path: `${path}.connector`, message: `names no configured connector: ${unknown.map((id) => `"${id}"`).join(', ')} (there are ${[...connectorIds].join(', ') || 'none'})` });
+        return;
+      }
+      connectors = new Set(named);
     }
     const captures = new Set(match.kind === 'pattern' ? match.pattern.captures : []);
     const ctx = { partition: settings.partition, accounts, captures };
     const templates = rule.role === undefined ? [] : Array.isArray(rule.role) ? rule.role : [rule.role];
     const rolePath = (j: number) => (Array.isArray(rule.role) ? `${path}.role[${j}]` : `${path}.role`);
-    const base = { index, match, ...(rule.description !== undefined && { description: rule.description }) };
+    const base = { index, match, ...(connectors && { connectors }), ...(rule.description !== undefined && { description: rule.description }) };
 
     if (rule.deny) {
       const targets: DenyTarget[] = [];

@@ -4,6 +4,7 @@
 
 import { fail } from '../../errors.ts';
 import { normaliseIdentity, type Identity } from '../../identity.ts';
+import { emailDomain, inAllowedDomains } from '../domains.ts';
 import type { ResolvedOidcOptions } from './options.ts';
 
 export type Claims = Record<string, unknown>;
@@ -88,6 +89,7 @@ export function identityFromClaims(o: ResolvedOidcOptions, idToken: Claims, user
     connector: o.id,
     subject,
     email,
+    emailVerified: isTrue(verified) || o.emailsVerified,
     ...(name !== undefined && { name }),
     groups,
     mfa,
@@ -96,5 +98,9 @@ export function identityFromClaims(o: ResolvedOidcOptions, idToken: Claims, user
     claims: { ...userinfo, ...idToken },
   });
   if (identity.email.length > 320 || !emailShape.test(identity.email)) throw invalidEmail();
+  if (!inAllowedDomains(identity.email, o.allowedDomains)) {
+    throw fail.unauthenticated('oidc_domain_not_allowed', 'Your email address is not in a domain this sign-in accepts.',
+      `connector ${o.id}: email domain ${JSON.stringify(emailDomain(identity.email).slice(0, 253))} is not in allowedDomains`);
+  }
   return identity;
 }

@@ -23,7 +23,8 @@ export type OidcErrorCode =
   | 'oidc_userinfo_failed'
   | 'oidc_email_missing'
   | 'oidc_email_invalid'
-  | 'oidc_email_unverified';
+  | 'oidc_email_unverified'
+  | 'oidc_domain_not_allowed';
 
 /**
  * Text from the provider made safe to show: control and formatting characters (bidi overrides,

@@ -3,6 +3,7 @@
 
 import { HatrackError } from '../../errors.ts';
 import { PENDING_LOGIN_TTL_MS } from '../connector.ts';
+import { isDomainName } from '../domains.ts';
 
 /** Asymmetric JWS algorithms an ID token may be pinned to. `none` and HMAC are never accepted. */
 export const ID_TOKEN_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'Ed25519', 'EdDSA'] as const;
@@ -45,6 +46,10 @@ export interface OidcConnectorOptions {
    * omits it. `true`: `email_verified` must be true. `false`: ignore `email_verified`.
    */
   requireEmailVerified?: boolean;
+  /** The provider verifies every address it sends (Entra ID sends no email_verified): rules' `email` may match it. */
+  emailsVerified?: boolean;
+  /** Only emails in these domains get in (exact domain, case-insensitive). Unset: any domain. */
+  allowedDomains?: string[];
   /** `amr` values that count as multi-factor; default DEFAULT_MFA_AMR_VALUES. */
   mfaValues?: string[];
   /** `acr` values that count as multi-factor; default DEFAULT_MFA_ACR_VALUES. */
@@ -74,6 +79,8 @@ export interface ResolvedOidcOptions {
   groupsFrom: 'id_token' | 'userinfo';
   emailClaim: string;
   requireEmailVerified: boolean | undefined;
+  emailsVerified: boolean;
+  allowedDomains: string[] | undefined;
   mfaValues: string[];
   mfaAcrValues: string[];
   idTokenAlg: IdTokenAlg;
@@ -138,6 +145,16 @@ export function resolveOidcOptions(o: OidcConnectorOptions): ResolvedOidcOptions
   const maxLoginAgeMs = o.maxLoginAgeMs ?? PENDING_LOGIN_TTL_MS;
   check(Number.isFinite(maxLoginAgeMs) && maxLoginAgeMs > 0 && maxLoginAgeMs <= 60 * 60_000, 'maxLoginAgeMs must be at most one hour');
 
+  let allowedDomains: string[] | undefined;
+  if (o.allowedDomains !== undefined) {
+    if (!Array.isArray(o.allowedDomains) || o.allowedDomains.length === 0) {
+      problems.push('allowedDomains must list at least one domain when set');
+    } else {
+      allowedDomains = o.allowedDomains.map((d) => (typeof d === 'string' ? d.trim().toLowerCase() : ''));
+      allowedDomains.forEach((d, i) => check(isDomainName(d), `allowedDomains[${i}] is not a domain name`));
+    }
+  }
+
   const mfaValues = o.mfaValues ?? [...DEFAULT_MFA_AMR_VALUES];
   const mfaAcrValues = o.mfaAcrValues ?? [...DEFAULT_MFA_ACR_VALUES];
   check(mfaValues.every((v) => typeof v === 'string'), 'mfaValues must be strings');
@@ -160,6 +177,8 @@ export function resolveOidcOptions(o: OidcConnectorOptions): ResolvedOidcOptions
     groupsFrom,
     emailClaim,
     requireEmailVerified: o.requireEmailVerified,
+    emailsVerified: o.emailsVerified === true,
+    allowedDomains,
     mfaValues: [...mfaValues],
     mfaAcrValues: [...mfaAcrValues],
     idTokenAlg,

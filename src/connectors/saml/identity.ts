@@ -113,6 +113,8 @@ export function identityFromAssertion(o: ResolvedSamlOptions, issuer: string, co
     connector: o.id,
     subject: content.nameId,
     email,
+    // SAML says nothing of whether an address was verified; the admin says it of the IdP.
+    emailVerified: o.emailsVerified,
     ...(name !== undefined && { name }),
     groups,
     mfa,

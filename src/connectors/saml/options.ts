@@ -51,6 +51,8 @@ export interface SamlConnectorOptions {
   lastNameAttribute?: string;
   /** Only emails in these domains get in (exact domain, case-insensitive; like Google's `hd`). Unset: any domain. */
   allowedDomains?: string[];
+  /** The IdP verifies every address it sends, so rules' `email` may match it (C5). Default false. */
+  emailsVerified?: boolean;
   /** Allowed clock difference with the IdP, seconds, 60–180; default 120. There is no "off". */
   clockSkewSeconds?: number;
   /** How long after its IssueInstant an assertion may still be used, seconds (60–3600); default 300. */
@@ -93,6 +95,7 @@ export interface ResolvedSamlOptions {
   firstNameAttribute: string;
   lastNameAttribute: string;
   allowedDomains: string[] | undefined;
+  emailsVerified: boolean;
   clockSkewSeconds: number;
   maxAssertionAgeSeconds: number;
   maxResponseBytes: number;
@@ -207,6 +210,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
     firstNameAttribute,
     lastNameAttribute,
     allowedDomains,
+    emailsVerified: o.emailsVerified === true,
     clockSkewSeconds,
     maxAssertionAgeSeconds,
     maxResponseBytes,

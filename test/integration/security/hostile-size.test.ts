@@ -194,9 +194,13 @@ describe('every route, its largest hostile inputs', () => {
       const attempts = [...generic(method, template), ...await HOSTILE[route]!()];
       const slow: string[] = [];
       for (const a of attempts) {
-        const { status, cpuMs, wallMs } = await send(a);
-        expect(status, `${a.what}: ${status}`).toBeLessThan(500);
-        if (cpuMs > BOUND_MS) slow.push(`${a.what}: ${cpuMs.toFixed(0)} ms CPU (${wallMs.toFixed(0)} ms wall)`);
+        const first = await send(a);
+        expect(first.status, `${a.what}: ${first.status}`).toBeLessThan(500);
+        if (first.cpuMs <= BOUND_MS) continue;
+        // Once more before calling it slow: a garbage collection or a compilation can land on any
+        // request once, while super-linear work costs the same every time.
+        const again = await send(a);
+        if (again.cpuMs > BOUND_MS) slow.push(`${a.what}: ${first.cpuMs.toFixed(0)} and ${again.cpuMs.toFixed(0)} ms CPU (${again.wallMs.toFixed(0)} ms wall)`);
       }
       expect(slow).toEqual([]);
     }, 120_000);

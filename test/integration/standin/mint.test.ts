@@ -19,6 +19,7 @@ const SIGNIN = 'https://signin.aws.amazon.com/saml';
 const identity: Identity = {
   connector: 'demo',
   subject: 'upstream-sub-42',
+  emailVerified: true,
   email: 'alice@example.com',
   groups: ['power-users'],
   mfa: true,

@@ -23,6 +23,7 @@ export function identity(overrides: Partial<Identity> = {}): Identity {
     connector: 'google',
     subject: '1098765432101234567890',
     email: 'alice@corp.example',
+    emailVerified: true,
     name: 'Alice Example',
     groups: ['aws-admins@corp.example'],
     mfa: true,

@@ -60,8 +60,8 @@ describe('rules', () => {
       { group: 'd'.repeat(1025), role: 'arn:aws:iam::{prod}:role/A' },
       { group: 'e', role: 'arn:aws:iam::{prod}:role/A', colour: 'red' },
     ])).toEqual([
-      'roles[0]: needs exactly one of group or groupPattern',
-      'roles[1]: needs exactly one of group or groupPattern',
+      'roles[0]: needs exactly one of group, groupPattern or email',
+      'roles[1]: needs exactly one of group, groupPattern or email',
       'roles[2].role: is required: the roles this rule grants',
       'roles[3].sessionDuration: does not apply to a deny rule',
       'roles[3].requireMfa: does not apply to a deny rule',

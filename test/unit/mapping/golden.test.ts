@@ -17,7 +17,7 @@ const story: RuleSet = rulesOf([
   /* 3 */ { group: 'power-users@corp.example', role: 'arn:aws:iam::{prod}:role/ReadOnly', destination: '/cloudtrailv2/home' },
   /* 4 */ { groupPattern: '^aws#(?<account>[a-z0-9]+)#(?<role>[A-Za-z0-9+=.@_-]{1,64})$', role: 'arn:aws:iam::{account}:role/{role}', sessionDuration: '2h', sessionTags: { account: 'capture:account' } },
   /* 5 */ { deny: true, group: 'contractors@corp.example', role: 'arn:aws:iam::{prod}:role/*' },
-  /* 6 */ { group: 'carla@corp.example', role: 'arn:aws:iam::{sandbox}:role/Experimenter' },
+  /* 6 */ { email: 'carla@corp.example', role: 'arn:aws:iam::{sandbox}:role/Experimenter' },
 ]);
 
 interface Case {

@@ -7,7 +7,7 @@ import type { Identity } from '../../../src/identity.ts';
 const { rules } = validateConfig(demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 's' }), 'demo', {});
 
 function person(email: string, groups: string[], mfa = false): Identity {
-  return { connector: 'demo', subject: email, email, groups, mfa, claims: {} };
+  return { connector: 'demo', subject: email, email, emailVerified: true, groups, mfa, claims: {} };
 }
 
 const roleArns = (identity: Identity) => mapRoles(identity, rules).grants.map((g) => g.roleArn);

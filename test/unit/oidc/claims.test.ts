@@ -52,7 +52,7 @@ describe('identityFromClaims', () => {
   it('builds the identity from the ID token', () => {
     const id = identityFromClaims(options(), token({ amr: ['pwd', 'otp'], auth_time: 1_700_000_000 }));
     expect(id).toEqual({
-      connector: 'corp', subject: 'u-1', email: 'ada@example.com', name: 'Ada', groups: ['eng'], mfa: true,
+      connector: 'corp', subject: 'u-1', email: 'ada@example.com', emailVerified: true, name: 'Ada', groups: ['eng'], mfa: true,
       authTime: new Date(1_700_000_000_000), claims: expect.objectContaining({ sub: 'u-1', amr: ['pwd', 'otp'] }),
     });
   });
@@ -129,6 +129,32 @@ describe('identityFromClaims', () => {
   it('leaves authTime out when auth_time is absent or not a number', () => {
     expect(identityFromClaims(options(), token()).authTime).toBeUndefined();
     expect(identityFromClaims(options(), token({ auth_time: 'yesterday' })).authTime).toBeUndefined();
+  });
+});
+
+describe('which addresses the connector vouches for (C5)', () => {
+  it('those with email_verified true, or all with emailsVerified', () => {
+    expect(identityFromClaims(options(), token()).emailVerified).toBe(true);
+    expect(identityFromClaims(options(), token({ email_verified: 'true' })).emailVerified).toBe(true);
+    const { email_verified: _v, ...unsaid } = token();
+    expect(identityFromClaims(options(), unsaid).emailVerified).toBe(false);
+    expect(identityFromClaims(options({ emailsVerified: true }), unsaid).emailVerified).toBe(true);
+    expect(identityFromClaims(options({ requireEmailVerified: false }), token({ email_verified: false })).emailVerified).toBe(false);
+  });
+
+  it('allowedDomains: the exact domain, any case; subdomains and look-alike suffixes are out', () => {
+    const o = options({ allowedDomains: ['Example.com'] });
+    expect(identityFromClaims(o, token({ email: 'Ada@EXAMPLE.com' })).email).toBe('Ada@EXAMPLE.com');
+    for (const email of ['ada@eng.example.com', 'ada@example.com.evil', 'ada@evilexample.com']) {
+      expect(codeOf(() => identityFromClaims(o, token({ email })))).toBe('oidc_domain_not_allowed');
+    }
+    let detail = '';
+    try {
+      options({ allowedDomains: ['not a domain'] });
+    } catch (e) {
+      detail = (e as HatrackError).detail ?? '';
+    }
+    expect(detail).toContain('allowedDomains[0] is not a domain name');
   });
 });
 

@@ -78,6 +78,11 @@ describe('identity from a Google assertion', () => {
     expect(refusal({ nameId: 'alice@evilcorp.example' }, { allowedDomains: ['corp.example'] })).toBe('saml_domain_not_allowed');
   });
 
+  it('vouches for the address only when the connector says its IdP verifies them (emailsVerified, C5)', () => {
+    expect(identity({}).emailVerified).toBe(false);
+    expect(identity({}, { emailsVerified: true }).emailVerified).toBe(true);
+  });
+
   it('refuses an email that is not one, a missing or repeated email attribute', () => {
     expect(refusal({ nameId: 'not-an-email' })).toBe('saml_email_invalid');
     expect(refusal({ nameId: 'a b@corp.example' })).toBe('saml_email_invalid');

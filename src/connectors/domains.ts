@@ -21,3 +21,17 @@ export function emailDomain(email: string): string {
 export function inAllowedDomains(email: string, allowedDomains: readonly string[] | undefined): boolean {
   return allowedDomains === undefined || allowedDomains.includes(emailDomain(email));
 }
+
+/** A connector's `allowedDomains` in the form compared (lower case); its problems added to `problems`. */
+export function resolveAllowedDomains(value: unknown, problems: string[]): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) {
+    problems.push('allowedDomains must list at least one domain when set');
+    return undefined;
+  }
+  const domains = value.map((d) => (typeof d === 'string' ? d.trim().toLowerCase() : ''));
+  domains.forEach((d, i) => {
+    if (!isDomainName(d)) problems.push(`allowedDomains[${i}] is not a domain name`);
+  });
+  return domains;
+}

@@ -3,7 +3,7 @@
 
 import { HatrackError } from '../../errors.ts';
 import { PENDING_LOGIN_TTL_MS } from '../connector.ts';
-import { isDomainName } from '../domains.ts';
+import { resolveAllowedDomains } from '../domains.ts';
 
 /** Asymmetric JWS algorithms an ID token may be pinned to. `none` and HMAC are never accepted. */
 export const ID_TOKEN_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'Ed25519', 'EdDSA'] as const;
@@ -145,15 +145,7 @@ export function resolveOidcOptions(o: OidcConnectorOptions): ResolvedOidcOptions
   const maxLoginAgeMs = o.maxLoginAgeMs ?? PENDING_LOGIN_TTL_MS;
   check(Number.isFinite(maxLoginAgeMs) && maxLoginAgeMs > 0 && maxLoginAgeMs <= 60 * 60_000, 'maxLoginAgeMs must be at most one hour');
 
-  let allowedDomains: string[] | undefined;
-  if (o.allowedDomains !== undefined) {
-    if (!Array.isArray(o.allowedDomains) || o.allowedDomains.length === 0) {
-      problems.push('allowedDomains must list at least one domain when set');
-    } else {
-      allowedDomains = o.allowedDomains.map((d) => (typeof d === 'string' ? d.trim().toLowerCase() : ''));
-      allowedDomains.forEach((d, i) => check(isDomainName(d), `allowedDomains[${i}] is not a domain name`));
-    }
-  }
+  const allowedDomains = resolveAllowedDomains(o.allowedDomains, problems);
 
   const mfaValues = o.mfaValues ?? [...DEFAULT_MFA_AMR_VALUES];
   const mfaAcrValues = o.mfaAcrValues ?? [...DEFAULT_MFA_ACR_VALUES];

@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { HatrackError } from '../../errors.ts';
 import { PENDING_LOGIN_TTL_MS } from '../connector.ts';
-import { isDomainName } from '../domains.ts';
+import { resolveAllowedDomains } from '../domains.ts';
 import { DEFAULT_XML_LIMITS } from './xml.ts';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS, type DigestAlgorithmName, type SignatureAlgorithmName } from './algorithms.ts';
 
@@ -148,15 +148,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
   const nameIdFormat = o.nameIdFormat ?? NAMEID_FORMAT_EMAIL;
   check(typeof nameIdFormat === 'string' && /^urn:[\x21-\x7e]+$/.test(nameIdFormat), 'nameIdFormat must be a URN');
 
-  let allowedDomains: string[] | undefined;
-  if (o.allowedDomains !== undefined) {
-    if (!Array.isArray(o.allowedDomains) || o.allowedDomains.length === 0) {
-      problems.push('allowedDomains must list at least one domain when set');
-    } else {
-      allowedDomains = o.allowedDomains.map((d) => (typeof d === 'string' ? d.trim().toLowerCase() : ''));
-      allowedDomains.forEach((d, i) => check(isDomainName(d), `allowedDomains[${i}] is not a domain name`));
-    }
-  }
+  const allowedDomains = resolveAllowedDomains(o.allowedDomains, problems);
 
   const clockSkewSeconds = o.clockSkewSeconds ?? 120;
   check(Number.isInteger(clockSkewSeconds) && clockSkewSeconds >= 60 && clockSkewSeconds <= 180,

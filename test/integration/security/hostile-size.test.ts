@@ -29,6 +29,8 @@ interface Attempt {
   path: string;
   headers?: Record<string, string>;
   body?: string;
+  /** The status it must get, where that is known (an input that must still be accepted). */
+  status?: number;
 }
 
 /** Text of about `n` characters that is hard on a backtracking matcher or a careless loop. */
@@ -108,7 +110,8 @@ function generic(method: 'GET' | 'POST', template: string): Attempt[] {
 
 /** A response from the test IdP addressed to this broker's ACS; `tamperText` bends it after signing. */
 function samlBody(o: MakeOptions = {}, relayState?: string): Attempt {
-  const r = makeResponse(k, { ...o, spec: { acsUrl: broker.saml.acsUrl, audience: broker.saml.entityId, ...o.spec } });
+  // The broker runs on the real clock, not the test IdP's frozen one.
+  const r = makeResponse(k, { ...o, spec: { acsUrl: broker.saml.acsUrl, audience: broker.saml.entityId, now: new Date(), ...o.spec } });
   const fields = new URLSearchParams({ SAMLResponse: r.samlResponse });
   if (relayState !== undefined) fields.set('RelayState', relayState);
   return { what: '', method: 'POST', path: '/saml/google/acs', headers: FORM, body: fields.toString() };
@@ -129,8 +132,8 @@ function acs(): Attempt[] {
     named('a DigestValue of one letter, 180 000 spaces and "!"', samlBody({ tamperText: (x) => x.replace(/(<ds:DigestValue>)[^<]*/, `$1a${' '.repeat(180_000)}!`) })),
     named('45 000 empty elements in Extensions', samlBody({ tamperText: inExtensions('<x/>'.repeat(45_000)) })),
     named('4 900 empty elements in Extensions, signed by an untrusted key', samlBody({ key: k.attacker, tamperText: inExtensions('<x/>'.repeat(4900)) })),
-    named('4 900 empty elements in Extensions around a valid assertion (accepted)', samlBody({ tamperText: inExtensions('<x/>'.repeat(4900)) })),
-    named('a used assertion, posted once…', samlBody({ spec: { assertionId: usedId } })),
+    { ...named('4 900 empty elements in Extensions around a valid assertion (accepted)', samlBody({ tamperText: inExtensions('<x/>'.repeat(4900)) })), status: 303 },
+    { ...named('a used assertion, posted once…', samlBody({ spec: { assertionId: usedId } })), status: 303 },
     named('…and again, padded', samlBody({ spec: { assertionId: usedId }, tamperText: inExtensions('<x/>'.repeat(4900)) })),
     named('nesting 63 deep, 70 times over', samlBody({ tamperText: inExtensions(`${'<x>'.repeat(60)}${'</x>'.repeat(60)}`.repeat(70)) })),
     named('64 attributes on each of 350 elements', samlBody({ tamperText: inExtensions(`<x ${Array.from({ length: 64 }, (_, i) => `a${i}="1"`).join(' ')}/>`.repeat(350)) })),
@@ -140,9 +143,9 @@ function acs(): Attempt[] {
     named('30 000 character references in the NameID', samlBody({ tamperText: inNameId('&#x41;'.repeat(30_000)) })),
     named('one attribute value of 180 000 characters', samlBody({ tamperText: (x) => x.replace('<saml2p:Response ', `<saml2p:Response x="${'a'.repeat(180_000)}" `) })),
     named('a RelayState of 250 000 spaces and "!" beside a valid response', samlBody({}, `a${' '.repeat(250_000)}!`)),
-    named('2 000 groups, valid (accepted)', samlBody({ spec: groups(2000, (i) => `aws#prod#Role${i}`) })),
-    named('1 500 groups of spaces then "!", valid', samlBody({ spec: groups(1500, (i) => `aws#${' '.repeat(40)}${i}!`) })),
-    named('the same 3 000 groups, valid', samlBody({ spec: groups(3000, () => `aws#prod#${'a'.repeat(60)}!`) })),
+    { ...named('900 groups, valid (accepted)', samlBody({ spec: groups(900, (i) => `aws#prod#Role${i}`) })), status: 303 },
+    { ...named('800 groups of spaces then "!", valid', samlBody({ spec: groups(800, (i) => `aws#${' '.repeat(40)}${i}!`) })), status: 303 },
+    { ...named('the same 700 groups, valid', samlBody({ spec: groups(700, () => `aws#prod#${'a'.repeat(60)}!`) })), status: 303 },
   ];
 }
 
@@ -196,6 +199,7 @@ describe('every route, its largest hostile inputs', () => {
       for (const a of attempts) {
         const first = await send(a);
         expect(first.status, `${a.what}: ${first.status}`).toBeLessThan(500);
+        if (a.status !== undefined) expect(first.status, a.what).toBe(a.status);
         if (first.cpuMs <= BOUND_MS) continue;
         // Once more before calling it slow: a garbage collection or a compilation can land on any
         // request once, while super-linear work costs the same every time.

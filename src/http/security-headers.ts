@@ -15,7 +15,7 @@ export function securityHeaders(options: { formActionOrigins: string[]; https: b
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');
-  return (_req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     res.set({
       'Content-Security-Policy': csp,
       'X-Content-Type-Options': 'nosniff',
@@ -26,7 +26,9 @@ export function securityHeaders(options: { formActionOrigins: string[]; https: b
       'Referrer-Policy': 'same-origin',
       'Cross-Origin-Opener-Policy': 'same-origin',
     });
-    if (options.https) res.set('Strict-Transport-Security', 'max-age=31536000');
+    // Only over TLS as Express sees it (`trust proxy`): a host must not send HSTS over plain http
+    // (RFC 6797 §7.2).
+    if (options.https && req.secure) res.set('Strict-Transport-Security', 'max-age=31536000');
     next();
   };
 }

@@ -1,12 +1,15 @@
 // A broker as a real deployment runs it (startHatrack from a validated configuration), in this
 // process, with two connectors: OIDC at the real oidc-provider (the dev provider) and SAML trusting
 // the test IdP's key (test/support/saml/test-idp.ts), so a test can sign any response it likes.
-// The broker trusts X-Forwarded-For from loopback, so a test can speak as many client addresses.
+// By default the broker trusts X-Forwarded-For from loopback, so a test can speak as many client
+// addresses; with `https` its public URL is https, as behind a TLS proxy that sends
+// X-Forwarded-Proto (the listener itself is always plain http).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Clock } from '../../src/clock.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import { demoPeople, type DemoPerson } from '../../src/dev/demo-people.ts';
 import { startDevOidcProvider } from '../../src/dev/oidc-provider.ts';
@@ -14,9 +17,23 @@ import { memoryLogger } from '../../src/log.ts';
 import { startHatrack, type RunningHatrack } from '../../src/main.ts';
 import { IDP, type Keys } from './saml/test-idp.ts';
 
+export interface TestBrokerOptions {
+  redisUrl?: string;
+  keyPrefix?: string;
+  /** An https public URL (the test then speaks to the http listener as a TLS proxy would). */
+  https?: boolean;
+  /** Config `trustProxy`; default `loopback`. */
+  trustProxy?: false | string;
+  clock?: Clock;
+  /** Config `aws.federationEndpoint`; default an address where nothing listens. */
+  federationEndpoint?: string;
+}
+
 export interface TestBroker {
-  /** The broker's base URL, ending in `/`. */
+  /** The broker's public base URL, ending in `/`. */
   url: string;
+  /** Where it listens (plain http), without a trailing `/`. */
+  listenUrl: string;
   hatrack: RunningHatrack;
   people: readonly DemoPerson[];
   /** Where the SAML connector's responses must be addressed. */
@@ -25,12 +42,14 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-export async function startTestBroker(k: Keys, options: { redisUrl?: string; keyPrefix?: string } = {}): Promise<TestBroker> {
+export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}): Promise<TestBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'hatrack-broker-'));
   const log = memoryLogger();
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const listenUrl = `http://localhost:${port}`;
+  const url = `${options.https ? 'https' : 'http'}://localhost:${port}`;
   const people = demoPeople();
   const clientSecret = 'test-client-secret-0123456789';
   const oidc = await startDevOidcProvider({
@@ -41,7 +60,7 @@ export async function startTestBroker(k: Keys, options: { redisUrl?: string; key
   const saml = { acsUrl: `${url}/saml/google/acs`, entityId: `${url}/saml/google/metadata` };
   const loaded = validateConfig({
     publicUrl: url,
-    trustProxy: 'loopback',
+    trustProxy: options.trustProxy ?? 'loopback',
     session: { secret: 'test-session-secret-0123456789abcdef' },
     ...(options.redisUrl && { store: { redis: options.redisUrl, keyPrefix: options.keyPrefix ?? 'hatrack-test:' } }),
     connectors: [
@@ -49,12 +68,19 @@ export async function startTestBroker(k: Keys, options: { redisUrl?: string; key
       { id: 'google', type: 'saml', idpEntityId: IDP.entityId, idpSsoUrl: IDP.ssoUrl, idpCerts: [k.idp.certPem], allowIdpInitiated: true, allowInsecureHttp: true },
     ],
     accounts: { prod: '111111111111' },
-    roles: [{ group: 'admins', role: 'arn:aws:iam::{prod}:role/Admin' }],
-    aws: { stsEndpoint: 'http://127.0.0.1:9/', federationEndpoint: 'http://127.0.0.1:9/federation' },
+    // The test IdP's alice is in aws-admins@corp.example; the demo people's groups are admins and power-users.
+    roles: [
+      { group: 'aws-admins@corp.example', connector: 'google', role: 'arn:aws:iam::{prod}:role/Admin' },
+      { group: 'admins', connector: 'demo', role: 'arn:aws:iam::{prod}:role/Admin' },
+      { groupPattern: '^aws#(?<account>[a-z]+)#(?<role>[A-Za-z0-9+=.@_-]{1,64})$', connector: 'google', role: 'arn:aws:iam::{account}:role/{role}' },
+    ],
+    // Nothing listens at the STS endpoint: minting is other tests' business.
+    aws: { stsEndpoint: 'http://127.0.0.1:9/', federationEndpoint: options.federationEndpoint ?? 'http://127.0.0.1:9/federation' },
   }, 'test broker', {});
-  const hatrack = await startHatrack(loaded, { port: 0, log, baseDir: dir, server });
+  const hatrack = await startHatrack(loaded, { port: 0, log, baseDir: dir, server, ...(options.clock && { clock: options.clock }) });
   return {
     url: `${url}/`,
+    listenUrl,
     hatrack,
     people,
     saml,

@@ -10,7 +10,7 @@ import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../../src/clock.ts';
 import { attr, parseSamlXml } from '../../../src/connectors/saml/xml.ts';
-import { IDP, makeResponse, testKeys, type Keys } from '../../support/saml/test-idp.ts';
+import { makeResponse, testKeys, type Keys } from '../../support/saml/test-idp.ts';
 import { startTestBroker } from '../../support/test-broker.ts';
 
 const FEDERATION_ORIGIN = 'https://federation.hatrack.test';

@@ -38,7 +38,10 @@ class Memberships {
   /** Characters the pattern engine may still read (MAX_PATTERN_WORK); below zero, patterns stop. */
   private patternWork = MAX_PATTERN_WORK;
 
+  /** The person's address, as sent (NFC). */
   readonly email: string;
+  /** emailKey of the person's vouched-for address; undefined when the connector does not vouch for it. */
+  readonly emailKey: string | undefined;
 
   constructor(identity: Identity, rules: readonly CompiledRule[], readonly caseInsensitive: boolean) {
     this.email = identity.email;
@@ -74,9 +77,6 @@ class Memberships {
     this.emailKey = identity.emailVerified === true && typeof identity.email === 'string' && identity.email.length <= MAX_GROUP_LENGTH
       ? emailKey(identity.email) : undefined;
   }
-
-  /** emailKey of the person's vouched-for address; undefined when the connector does not vouch for it. */
-  readonly emailKey: string | undefined;
 
   key(name: string): string {
     return this.caseInsensitive ? foldAsciiCase(name) : name;

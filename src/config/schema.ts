@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { parseDurationSeconds } from './duration.ts';
 import { isRegionName } from '../aws/partition.ts';
 import { ID_TOKEN_ALGS } from '../connectors/oidc/options.ts';
+import { SIGNATURE_REQUIREMENTS } from '../connectors/saml/options.ts';
 import { MAX_GROUP_LENGTH } from '../mapping/normalise.ts';
 import { isDomainName } from '../connectors/domains.ts';
 
@@ -121,7 +122,16 @@ const samlConnector = z.strictObject({
    */
   emailsVerified: z.boolean().default(false),
   clockSkewSeconds: z.number().int().min(60).max(180).default(120),
-  wantResponseSigned: z.boolean().default(false),
+  /**
+   * Which signature must cover every assertion: `either` (default: the Assertion's own or the
+   * Response's, as real IdPs do one or the other), `assertion`, `response` or `both`.
+   */
+  requireSignatureOn: z.enum(SIGNATURE_REQUIREMENTS, {
+    error: 'must be either (the Assertion or the Response signed, or both), assertion, response or both',
+  }).default('either'),
+  /** Replaced by requireSignatureOn; named here so that check-config says what to write instead. */
+  wantResponseSigned: z.unknown().refine(() => false, 'was replaced by requireSignatureOn: response (the Response must be signed) or both').optional(),
+  wantAssertionsSigned: z.unknown().refine(() => false, 'was replaced by requireSignatureOn: assertion (the Assertion must be signed) or both').optional(),
   /** AuthnContextClassRef values that count as multi-factor. */
   mfaContextClasses: z.array(z.string()).optional(),
   groupsCaseInsensitive: z.boolean().default(false),

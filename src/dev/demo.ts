@@ -110,6 +110,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       host: '127.0.0.1',
       people,
       sp: { entityId: `${brokerBase}/saml/google/metadata`, acsUrl: `${brokerBase}/saml/google/acs`, name: 'Hatrack' },
+      // As Google signs once its app's "Signed response" is on, as the README tells admins to set it.
+      signing: 'response',
       log: log.child({ component: 'dev-saml-idp' }),
     });
     closers.push(() => samlIdp.close());

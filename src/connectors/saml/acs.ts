@@ -23,7 +23,7 @@ import { logText, samlError, type SamlErrorCode } from './errors.ts';
 import { IdentityRefused, identityFromAssertion, readAssertion } from './identity.ts';
 import { readStoredRequest, replayKey, requestKey } from './keys.ts';
 import { nodeSamlVerdict } from './node-saml.ts';
-import type { ResolvedSamlOptions } from './options.ts';
+import { signaturesRequired, type ResolvedSamlOptions } from './options.ts';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './algorithms.ts';
 import { SignatureRefused, algorithmsOf, checkSignatureShape, envelopedSignature, verifyEnveloped, type SignaturePolicy } from './signature.ts';
 import { StructureRefused, locate } from './structure.ts';
@@ -113,9 +113,12 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
   try {
     const responseSignature = envelopedSignature(located.response);
     const assertionSignature = envelopedSignature(located.assertion);
+    // Every assertion is covered by a signature, its own or the Response's (profiles §4.1.3.5);
+    // a connector may demand one of them, or both (requireSignatureOn).
+    const required = signaturesRequired(o.requireSignatureOn);
     if (responseSignature === undefined && assertionSignature === undefined) throw fail('saml_signature_missing', 'neither the Response nor the Assertion is signed');
-    if (o.wantResponseSigned && responseSignature === undefined) throw fail('saml_signature_missing', 'the Response is not signed (wantResponseSigned)');
-    if (o.wantAssertionsSigned && assertionSignature === undefined) throw fail('saml_signature_missing', 'the Assertion is not signed (wantAssertionsSigned)');
+    if (required.response && responseSignature === undefined) throw fail('saml_signature_missing', `the Response is not signed (requireSignatureOn: ${o.requireSignatureOn})`);
+    if (required.assertion && assertionSignature === undefined) throw fail('saml_signature_missing', `the Assertion is not signed (requireSignatureOn: ${o.requireSignatureOn})`);
     if (responseSignature) checkSignatureShape(responseSignature, located.response, policy);
     if (assertionSignature) checkSignatureShape(assertionSignature, located.assertion, policy);
     const verifiedResponse = responseSignature ? verifyEnveloped(xml, located.response, responseSignature, policy) : undefined;

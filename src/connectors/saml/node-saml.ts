@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { SAML, ValidateInResponseTo, generateServiceProviderMetadata, type Profile, type SamlConfig } from '@node-saml/node-saml';
-import type { ResolvedSamlOptions } from './options.ts';
+import { signaturesRequired, type ResolvedSamlOptions } from './options.ts';
 
 function config(o: ResolvedSamlOptions, generateUniqueId?: () => string): SamlConfig {
   return {
@@ -20,8 +20,9 @@ function config(o: ResolvedSamlOptions, generateUniqueId?: () => string): SamlCo
     // who signed in with a second factor; MFA is read from the assertion instead.
     disableRequestedAuthnContext: true,
     authnRequestBinding: 'HTTP-Redirect',
-    wantAssertionsSigned: o.wantAssertionsSigned,
-    wantAuthnResponseSigned: o.wantResponseSigned,
+    // With neither, node-saml takes the Response's signature, else demands the Assertion's: `either`.
+    wantAssertionsSigned: signaturesRequired(o.requireSignatureOn).assertion,
+    wantAuthnResponseSigned: signaturesRequired(o.requireSignatureOn).response,
     validateInResponseTo: ValidateInResponseTo.never,
     // -1 turns node-saml's own time checks off: the connector checks time with its injected clock
     // and a skew that is never zero (S23).
@@ -35,7 +36,7 @@ export async function authnRequestUrl(o: ResolvedSamlOptions, requestId: string,
   return new SAML(config(o, () => requestId)).getAuthorizeUrlAsync(relayState, undefined, {});
 }
 
-/** SP metadata for the IdP's admin: entity ID, ACS (HTTP-POST), NameID format, unsigned requests, signed assertions. */
+/** SP metadata for the IdP's admin: entity ID, ACS (HTTP-POST), NameID format, unsigned requests, which signatures are wanted. */
 export function serviceProviderMetadata(o: ResolvedSamlOptions): string {
   // A stable ID, so the document is the same on every request and on every broker process.
   const id = `_${createHash('sha256').update(`${o.entityId}\n${o.acsUrl}`).digest('hex').slice(0, 40)}`;
@@ -43,7 +44,8 @@ export function serviceProviderMetadata(o: ResolvedSamlOptions): string {
     issuer: o.entityId,
     callbackUrl: o.acsUrl,
     identifierFormat: o.nameIdFormat,
-    wantAssertionsSigned: o.wantAssertionsSigned,
+    // WantAssertionsSigned tells the IdP what to sign: true only when nothing else will do.
+    wantAssertionsSigned: signaturesRequired(o.requireSignatureOn).assertion,
     generateUniqueId: () => id,
   });
 }

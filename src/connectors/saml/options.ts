@@ -10,6 +10,19 @@ import { resolveAllowedDomains } from '../domains.ts';
 import { DEFAULT_XML_LIMITS } from './xml.ts';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS, type DigestAlgorithmName, type SignatureAlgorithmName } from './algorithms.ts';
 
+/**
+ * Which signature must cover the assertion: `either` the assertion's own or the Response's (the
+ * profile's rule, and what real IdPs differ on: Google signs the Response only when its app's
+ * "Signed response" is on, the Assertion otherwise), or exactly `assertion`, `response`, `both`.
+ */
+export const SIGNATURE_REQUIREMENTS = ['either', 'assertion', 'response', 'both'] as const;
+export type SignatureRequirement = (typeof SIGNATURE_REQUIREMENTS)[number];
+
+/** Whether the requirement demands the Assertion's own signature, and the Response's. */
+export function signaturesRequired(r: SignatureRequirement): { assertion: boolean; response: boolean } {
+  return { assertion: r === 'assertion' || r === 'both', response: r === 'response' || r === 'both' };
+}
+
 export const NAMEID_FORMAT_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 /** AuthnContextClassRef values that mean more than one factor was used. */
@@ -61,10 +74,11 @@ export interface SamlConnectorOptions {
   maxResponseBytes?: number;
   /** Most elements a response may hold, counted before it is parsed; default 5 000 (xml.ts). */
   maxResponseElements?: number;
-  /** The Assertion must carry its own signature (Google signs the assertion). Default true. */
-  wantAssertionsSigned?: boolean;
-  /** The Response must be signed (Google: "Signed response"). Default false. */
-  wantResponseSigned?: boolean;
+  /**
+   * Which signature every assertion must be covered by (SAML profiles §4.1.3.5, POST binding):
+   * `either` (default) its own or the enclosing Response's; `assertion`; `response`; `both`.
+   */
+  requireSignatureOn?: SignatureRequirement;
   /** AuthnContextClassRef values that count as multi-factor; default DEFAULT_MFA_CONTEXT_CLASSES. */
   mfaContextClasses?: string[];
   /** Signature algorithms accepted; default all of rsa-sha256, rsa-sha384, rsa-sha512. SHA-1 and HMAC never. */
@@ -100,8 +114,7 @@ export interface ResolvedSamlOptions {
   maxAssertionAgeSeconds: number;
   maxResponseBytes: number;
   maxResponseElements: number;
-  wantAssertionsSigned: boolean;
-  wantResponseSigned: boolean;
+  requireSignatureOn: SignatureRequirement;
   mfaContextClasses: string[];
   signatureAlgorithms: SignatureAlgorithmName[];
   digestAlgorithms: DigestAlgorithmName[];
@@ -166,10 +179,8 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
   check(Number.isInteger(maxLoginAgeMs) && maxLoginAgeMs >= 60_000 && maxLoginAgeMs <= 30 * 60_000,
     'maxLoginAgeMs must be between one and thirty minutes');
 
-  const wantAssertionsSigned = o.wantAssertionsSigned ?? true;
-  const wantResponseSigned = o.wantResponseSigned ?? false;
-  check(typeof wantAssertionsSigned === 'boolean' && typeof wantResponseSigned === 'boolean', 'wantAssertionsSigned and wantResponseSigned must be true or false');
-  check(wantAssertionsSigned || wantResponseSigned, 'at least one of wantAssertionsSigned and wantResponseSigned must be true');
+  const requireSignatureOn = o.requireSignatureOn ?? 'either';
+  check(SIGNATURE_REQUIREMENTS.includes(requireSignatureOn), `requireSignatureOn must be one of ${SIGNATURE_REQUIREMENTS.join(', ')}`);
   check(o.allowIdpInitiated === undefined || typeof o.allowIdpInitiated === 'boolean', 'allowIdpInitiated must be true or false');
 
   const signatureAlgorithms = o.signatureAlgorithms ?? (Object.keys(SIGNATURE_ALGORITHMS) as SignatureAlgorithmName[]);
@@ -207,8 +218,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
     maxAssertionAgeSeconds,
     maxResponseBytes,
     maxResponseElements,
-    wantAssertionsSigned,
-    wantResponseSigned,
+    requireSignatureOn,
     mfaContextClasses: [...mfaContextClasses],
     signatureAlgorithms: [...new Set(signatureAlgorithms)],
     digestAlgorithms: [...new Set(digestAlgorithms)],

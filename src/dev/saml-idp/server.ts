@@ -2,8 +2,9 @@
 // made at start. People sign in with the demo accounts; the app launcher shows a Hatrack tile that
 // performs an IdP-initiated login (an auto-submitted POST of an unsolicited response to Hatrack's
 // ACS); an AuthnRequest arriving at the SSO URL (SP-initiated, HTTP-Redirect) is answered with
-// InResponseTo and its RelayState. Responses are signed as Google signs them (the assertion), or
-// the response, or both. Offline, in memory, one process; never for production.
+// InResponseTo and its RelayState. Responses are signed as Google signs them: the Assertion by
+// default, the Response alone when the app's "Signed response" is on (what the demo runs), or both.
+// Offline, in memory, one process; never for production.
 //
 // Routes (Google's shapes where Google has one):
 //   GET  /o/saml2/idp?idpid=…&SAMLRequest=…&RelayState=…   SSO URL (SP-initiated)
@@ -34,7 +35,7 @@ export interface DevSamlIdpOptions {
   sp: { entityId: string; acsUrl: string; name?: string };
   /** The IdP's entity ID; default `<url>/o/saml2?idpid=hatrack-demo`, shaped like Google's. */
   issuer?: string;
-  /** What to sign: `assertion` (Google's default), `response` or `both`. */
+  /** What to sign: `assertion` (Google's default), `response` (Google with "Signed response" on) or `both`. */
   signing?: SigningMode;
   clock?: Clock;
   log?: Logger;

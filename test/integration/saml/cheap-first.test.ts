@@ -129,7 +129,7 @@ describe('what the second verifier is given', () => {
   });
 
   it('the whole Response when the Response is signed (its signature covers everything in it)', async () => {
-    const h = harness(k, { allowIdpInitiated: true, wantAssertionsSigned: false, wantResponseSigned: true });
+    const h = harness(k, { allowIdpInitiated: true, requireSignatureOn: 'response' });
     const r = makeResponse(k, { signing: 'response', signed: (doc) => {
       const ext = doc.createElementNS('urn:oasis:names:tc:SAML:2.0:protocol', 'saml2p:Extensions');
       ext.appendChild(doc.createElementNS('urn:example', 'x:note'));

@@ -205,7 +205,7 @@ describe('dev SAML IdP: the app launcher tile (IdP-initiated)', () => {
 });
 
 describe('dev SAML IdP: how it signs and serves', () => {
-  it.each([['both', {}], ['response', { wantAssertionsSigned: false, wantResponseSigned: true }]] as const)('signing %s is accepted by a connector configured for it', async (signing, extra) => {
+  it.each([['both', {}], ['response', { requireSignatureOn: 'response' }]] as const)('signing %s is accepted by a connector configured for it', async (signing, extra) => {
     const other = await startIdp(signing);
     const c = connectorFor(other, extra);
     const b = new Browser();

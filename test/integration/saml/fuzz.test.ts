@@ -34,9 +34,9 @@ const MODES: readonly Mode[] = ['assertion', 'response', 'both'];
 
 // What each signing mode needs the connector to demand, so that a stripped signature is refused.
 const MODE_OPTIONS: Record<Mode, Partial<SamlConnectorOptions>> = {
-  assertion: { wantAssertionsSigned: true, wantResponseSigned: false },
-  response: { wantAssertionsSigned: false, wantResponseSigned: true },
-  both: { wantAssertionsSigned: true, wantResponseSigned: true },
+  assertion: { requireSignatureOn: 'assertion' },
+  response: { requireSignatureOn: 'response' },
+  both: { requireSignatureOn: 'both' },
 };
 
 const CPU_BOUND_MS = 250;

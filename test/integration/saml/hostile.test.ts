@@ -8,7 +8,7 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVELOPED_SIGNATURE } from '../../../src/connectors/saml/algorithms.ts';
-import { SAML_ERROR_STATUS, type SamlErrorCode } from '../../../src/connectors/saml/index.ts';
+import { SAML_ERROR_STATUS, SIGNATURE_REQUIREMENTS, type SamlErrorCode, type SignatureRequirement } from '../../../src/connectors/saml/index.ts';
 import { SignatureRefused, checkSignatureShape, envelopedSignature, verifyEnveloped } from '../../../src/connectors/saml/signature.ts';
 import { NS, children, parseSamlXml, wholeText } from '../../../src/connectors/saml/xml.ts';
 import { encodeResponse } from '../../../src/dev/saml-idp/response.ts';
@@ -26,33 +26,64 @@ beforeAll(async () => {
 
 const MALLORY = 'mallory@corp.example';
 
+type Options = Parameters<typeof harness>[1];
+
+/**
+ * Every case holds in every signature requirement the response's signing satisfies: an
+ * Assertion-signed case runs under `either` and `assertion`, a Response-signed one under `either`
+ * and `response`, a doubly signed or unsigned one under all four. A case that names its
+ * requirement runs under that one.
+ */
+function requirementsFor(make: MakeOptions, options: Options = {}): SignatureRequirement[] {
+  if (options.requireSignatureOn) return [options.requireSignatureOn];
+  switch (make.signing ?? 'assertion') {
+    case 'assertion': return ['either', 'assertion'];
+    case 'response': return ['either', 'response'];
+    default: return [...SIGNATURE_REQUIREMENTS];
+  }
+}
+
 /** An SP-initiated login answered by `make`, posted with the login's RelayState; expects `code`. */
-async function refusesSp(code: SamlErrorCode, make: MakeOptions, options: Parameters<typeof harness>[1] = {}, calls?: typeof CONSUMES_REQUEST): Promise<HatrackError> {
-  const h = harness(k, options);
-  const s = await start(h);
-  const r = answer(k, s, make);
-  const e = await expectRefused(h, () => post(h, r.samlResponse, s.pending.state), code, calls);
-  expect(e.status).toBe(SAML_ERROR_STATUS[code]);
-  expectNoSecrets(e, r.samlResponse, r.xml.slice(0, 200));
-  return e;
+async function refusesSp(code: SamlErrorCode, make: MakeOptions, options: Options = {}, calls?: typeof CONSUMES_REQUEST): Promise<HatrackError> {
+  let last: HatrackError | undefined;
+  for (const requireSignatureOn of requirementsFor(make, options)) {
+    const h = harness(k, { ...options, requireSignatureOn });
+    const s = await start(h);
+    const r = answer(k, s, make);
+    const e = await expectRefused(h, () => post(h, r.samlResponse, s.pending.state), code, calls);
+    expect(e.status).toBe(SAML_ERROR_STATUS[code]);
+    expectNoSecrets(e, r.samlResponse, r.xml.slice(0, 200));
+    last = e;
+  }
+  return last!;
 }
 
 /** An unsolicited (tile) response on a connector that allows them; expects `code`. */
-async function refusesTile(code: SamlErrorCode, make: MakeOptions, options: Parameters<typeof harness>[1] = {}): Promise<HatrackError> {
-  const h = harness(k, { allowIdpInitiated: true, ...options });
-  const r = makeResponse(k, make);
-  const e = await expectRefused(h, () => post(h, r.samlResponse), code);
-  expect(e.status).toBe(SAML_ERROR_STATUS[code]);
-  return e;
+async function refusesTile(code: SamlErrorCode, make: MakeOptions, options: Options = {}): Promise<HatrackError> {
+  let last: HatrackError | undefined;
+  for (const requireSignatureOn of requirementsFor(make, options)) {
+    const h = harness(k, { allowIdpInitiated: true, ...options, requireSignatureOn });
+    const r = makeResponse(k, make);
+    const e = await expectRefused(h, () => post(h, r.samlResponse), code);
+    expect(e.status).toBe(SAML_ERROR_STATUS[code]);
+    last = e;
+  }
+  return last!;
 }
 
-/** The connector accepts it; the identity is returned. */
-async function acceptsSp(make: MakeOptions, options: Parameters<typeof harness>[1] = {}): Promise<{ h: Harness; identity: Awaited<ReturnType<typeof post>> }> {
-  const h = harness(k, options);
-  const s = await start(h);
-  const r = answer(k, s, make);
-  const identity = await post(h, r.samlResponse, s.pending.state);
-  return { h, identity };
+/** The connector accepts it, under every requirement its signing satisfies; the identity is returned. */
+async function acceptsSp(make: MakeOptions, options: Options = {}): Promise<{ h: Harness; identity: Awaited<ReturnType<typeof post>> }> {
+  let last: { h: Harness; identity: Awaited<ReturnType<typeof post>> } | undefined;
+  for (const requireSignatureOn of requirementsFor(make, options)) {
+    const h = harness(k, { ...options, requireSignatureOn });
+    const s = await start(h);
+    const r = answer(k, s, make);
+    const identity = await post(h, r.samlResponse, s.pending.state);
+    const who = (i: typeof identity) => ({ subject: i.subject, email: i.email, name: i.name, groups: i.groups, mfa: i.mfa });
+    if (last) expect(who(identity)).toEqual(who(last.identity));
+    last = { h, identity };
+  }
+  return last!;
 }
 
 /**
@@ -84,7 +115,8 @@ function expectSignatureLayerRefuses(xml: string, root = false): void {
   expect(['unsigned', 'saml_signature_invalid', PEOPLE.alice.nameId]).toContain(read);
 }
 
-const responseSigned = { wantAssertionsSigned: false, wantResponseSigned: true };
+// The Response-signed cases run under `either` and `response` (requirementsFor).
+const responseSigned: Options = {};
 
 describe('XML signature wrapping (S1–S10)', () => {
   it('S1 evil Response at the root with the signed Response hidden in its Signature (XSW1) → saml_wrapping_detected', async () => {
@@ -374,16 +406,30 @@ describe('signature structure and keys (S11–S19)', () => {
     });
   });
 
-  it('S18 the assertion unsigned (only the Response signed) where assertions must be signed → saml_signature_missing', async () => {
-    await refusesSp('saml_signature_missing', { signing: 'response' });
+  it('S18 the assertion unsigned (only the Response signed) where requireSignatureOn is assertion or both → saml_signature_missing', async () => {
+    await refusesSp('saml_signature_missing', { signing: 'response' }, { requireSignatureOn: 'assertion' });
+    await refusesSp('saml_signature_missing', { signing: 'response' }, { requireSignatureOn: 'both' });
   });
 
-  it('S18 nothing signed at all → saml_signature_missing', async () => {
-    await refusesSp('saml_signature_missing', { signing: 'none' }, responseSigned);
+  it('S18 nothing signed at all → saml_signature_missing, under every requirement', async () => {
+    await refusesSp('saml_signature_missing', { signing: 'none' });
   });
 
-  it('S18 the Response unsigned where wantResponseSigned → saml_signature_missing', async () => {
-    await refusesSp('saml_signature_missing', { signing: 'assertion' }, { wantResponseSigned: true });
+  it('S18 the Response unsigned where requireSignatureOn is response or both → saml_signature_missing', async () => {
+    await refusesSp('saml_signature_missing', { signing: 'assertion' }, { requireSignatureOn: 'response' });
+    await refusesSp('saml_signature_missing', { signing: 'assertion' }, { requireSignatureOn: 'both' });
+  });
+
+  it('the profile\'s rule by default: the Assertion signed, the Response signed (Google with "Signed response"), or both', async () => {
+    for (const signing of ['assertion', 'response', 'both'] as const) {
+      const { identity } = await acceptsSp({ signing }, { requireSignatureOn: 'either' });
+      expect(identity.email).toBe(PEOPLE.alice.nameId);
+    }
+    expect(harness(k).connector.options.requireSignatureOn).toBe('either');
+  });
+
+  it('a Response signature covers the very Assertion that is read: one changed after signing is refused', async () => {
+    await refusesSp('saml_signature_invalid', { signing: 'response', tamper: (doc) => setText(first(assertion(doc), SAML_NS.assertion, 'NameID'), MALLORY) });
   });
 
   it('S19 a signed Advice holding an assertion about Mallory never feeds the identity (Alice signs in)', async () => {
@@ -476,10 +522,10 @@ describe('values, XML and algorithms (S20–S22)', () => {
   });
 
   it('S22 hmac-sha1 keyed with the IdP\'s public certificate (key confusion) → saml_signature_algorithm', async () => {
-    await refusesSp('saml_signature_algorithm', {
-      signing: 'none',
-      tamperText: (xml) => hmacSignAssertion(xml, k.idp.certPem),
-    });
+    // The HMAC signature sits on the Assertion: the requirements an Assertion signature satisfies.
+    for (const requireSignatureOn of ['either', 'assertion'] as const) {
+      await refusesSp('saml_signature_algorithm', { signing: 'none', tamperText: (xml) => hmacSignAssertion(xml, k.idp.certPem) }, { requireSignatureOn });
+    }
   });
 
   it('S22 canonicalization with comments → saml_signature_algorithm', async () => {

@@ -148,3 +148,23 @@ describe('configuration', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('a SAML connector\'s signature requirement', () => {
+  const pem = `-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n`;
+  const saml = (extra: Record<string, unknown>) => ({
+    ...minimal,
+    connectors: [{ id: 'google', type: 'saml', idpEntityId: 'https://accounts.google.com/o/saml2?idpid=C0x', idpSsoUrl: 'https://accounts.google.com/o/saml2/idp?idpid=C0x', idpCerts: [pem], ...extra }],
+    roles: [],
+  });
+  const about = (problems: string[]) => problems.filter((p) => !p.includes('idpCerts'));
+
+  it('is one setting, either by default; check-config says what each value means and what replaced the two booleans', () => {
+    expect(about(problemsOf(saml({ requireSignatureOn: 'assertions' })))).toEqual([
+      'connectors[0].requireSignatureOn: must be either (the Assertion or the Response signed, or both), assertion, response or both',
+    ]);
+    expect(about(problemsOf(saml({ wantResponseSigned: true, wantAssertionsSigned: false })))).toEqual([
+      'connectors[0].wantResponseSigned: was replaced by requireSignatureOn: response (the Response must be signed) or both',
+      'connectors[0].wantAssertionsSigned: was replaced by requireSignatureOn: assertion (the Assertion must be signed) or both',
+    ]);
+  });
+});

@@ -24,9 +24,10 @@ const tile = (extra: Partial<SamlConnectorOptions> = {}) => harness(k, { idpCert
 const cases: Array<[file: string, expected: string, options?: Partial<SamlConnectorOptions>]> = [
   ['response.tile.assertion-signed.xml', 'alice@corp.example'],
   ['response.tile.both-signed.xml', 'alice@corp.example'],
-  ['response.tile.both-signed.xml', 'alice@corp.example', { wantResponseSigned: true }],
-  ['response.tile.response-signed.assertion-unsigned.xml', 'alice@corp.example', { wantAssertionsSigned: false, wantResponseSigned: true }],
-  ['response.tile.response-signed.assertion-unsigned.xml', 'saml_signature_missing'],
+  ['response.tile.both-signed.xml', 'alice@corp.example', { requireSignatureOn: 'both' }],
+  ['response.tile.response-signed.assertion-unsigned.xml', 'alice@corp.example', { requireSignatureOn: 'response' }],
+  ['response.tile.response-signed.assertion-unsigned.xml', 'alice@corp.example'],
+  ['response.tile.response-signed.assertion-unsigned.xml', 'saml_signature_missing', { requireSignatureOn: 'assertion' }],
   ['response.tile.assertion-signed.nameid-comment-injected.xml', 'alice@corp.example.evil.example'],
   ['response.tile.assertion-signed.nameid-comment-injected.xml', 'saml_domain_not_allowed', { allowedDomains: ['corp.example'] }],
   ['response.tile.assertion-signed.nameid-tampered.xml', 'saml_signature_invalid'],

@@ -33,8 +33,8 @@ describe('resolveSamlOptions', () => {
     expect(o).toMatchObject({
       displayName: 'google', allowIdpInitiated: false, emailFrom: 'nameid', groupsAttribute: 'groups',
       nameAttribute: 'name', firstNameAttribute: 'firstName', lastNameAttribute: 'lastName', allowedDomains: undefined,
-      clockSkewSeconds: 120, maxAssertionAgeSeconds: 300, maxResponseBytes: 262_144, wantAssertionsSigned: true,
-      wantResponseSigned: false, signatureAlgorithms: ['rsa-sha256', 'rsa-sha384', 'rsa-sha512'], digestAlgorithms: ['sha256', 'sha384', 'sha512'],
+      clockSkewSeconds: 120, maxAssertionAgeSeconds: 300, maxResponseBytes: 262_144, requireSignatureOn: 'either',
+      signatureAlgorithms: ['rsa-sha256', 'rsa-sha384', 'rsa-sha512'], digestAlgorithms: ['sha256', 'sha384', 'sha512'],
       straightToConsoleWhenOneRole: false, maxLoginAgeMs: 600_000,
       nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
     });
@@ -55,11 +55,11 @@ describe('resolveSamlOptions', () => {
   it('reports every problem at once', () => {
     const detail = problems({
       id: 'bad id!', entityId: '', acsUrl: 'ftp://x', idpEntityId: ' spaced ', idpSsoUrl: 'https://idp.example/sso#frag',
-      idpCerts: ['not a cert'], clockSkewSeconds: 0, maxResponseBytes: 1, wantAssertionsSigned: false, wantResponseSigned: false,
+      idpCerts: ['not a cert'], clockSkewSeconds: 0, maxResponseBytes: 1, requireSignatureOn: 'assertion-only' as never,
       signatureAlgorithms: ['rsa-sha1' as never], allowedDomains: ['not a domain'],
     });
     for (const p of ['id must be', 'entityId is required', 'acsUrl must be an https URL', 'idpEntityId is required', 'idpSsoUrl must not have a fragment',
-      'idpCerts[0] is not', 'clockSkewSeconds', 'maxResponseBytes', 'at least one of wantAssertionsSigned', 'signatureAlgorithms', 'allowedDomains[0]']) {
+      'idpCerts[0] is not', 'clockSkewSeconds', 'maxResponseBytes', 'requireSignatureOn must be one of either, assertion, response, both', 'signatureAlgorithms', 'allowedDomains[0]']) {
       expect(detail).toContain(p);
     }
   });

@@ -84,8 +84,16 @@ describe('callbackState', () => {
 });
 
 describe('spMetadataXml', () => {
+  it('says WantAssertionsSigned only when the connector requires the Assertion\'s own signature', () => {
+    const md = 'urn:oasis:names:tc:SAML:2.0:metadata';
+    const want = (requireSignatureOn: 'either' | 'assertion' | 'response' | 'both') =>
+      attr(children(parseSamlXml(harness(k, { requireSignatureOn }).connector.spMetadataXml()).documentElement!, md, 'SPSSODescriptor')[0]!, 'WantAssertionsSigned');
+    // Absent means false (metadata §2.4.4).
+    expect([want('either'), want('assertion'), want('response'), want('both')]).toEqual([undefined, 'true', undefined, 'true']);
+  });
+
   it('describes the SP for the IdP admin: entity ID, ACS with POST binding, emailAddress NameID, unsigned requests, signed assertions', () => {
-    const { connector } = harness(k);
+    const { connector } = harness(k, { requireSignatureOn: 'assertion' });
     const xml = connector.spMetadataXml();
     const root = parseSamlXml(xml).documentElement!;
     expect(root.localName).toBe('EntityDescriptor');
@@ -100,7 +108,7 @@ describe('spMetadataXml', () => {
     expect(attr(acs, 'Binding')).toBe('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST');
     expect(attr(acs, 'Location')).toBe(SP.acsUrl);
     // The same document every time and on every process.
-    expect(harness(k).connector.spMetadataXml()).toBe(xml);
+    expect(harness(k, { requireSignatureOn: 'assertion' }).connector.spMetadataXml()).toBe(xml);
   });
 });
 

@@ -109,6 +109,8 @@ const samlConnector = z.strictObject({
   straightToConsoleWhenOneRole: z.boolean().default(false),
   /** Multi-valued attribute with the groups (Google: map "Group membership" to it). */
   groupsAttribute: z.string().min(1).default('groups'),
+  /** The IdP sends every group in one value, separated by exactly this text (`,` or `, `); default: one value per group. */
+  groupsDelimiter: z.string().min(1).max(8).optional(),
   /** `nameid` or the attribute holding the email. */
   emailFrom: z.string().min(1).default('nameid'),
   nameAttribute: z.string().min(1).optional(),

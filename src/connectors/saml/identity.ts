@@ -93,7 +93,12 @@ export function identityFromAssertion(o: ResolvedSamlOptions, issuer: string, co
   }
   if (email === undefined) throw new IdentityRefused('saml_email_invalid', `the "${o.emailFrom}" attribute is not an email address`);
 
-  const groups = [...new Set(content.attributes.get(o.groupsAttribute) ?? [])];
+  const values = content.attributes.get(o.groupsAttribute) ?? [];
+  // A delimited list only where the connector says so, split on exactly that text: the pieces
+  // are names as sent (nothing trimmed); an empty piece (`a,,b`, a trailing `,`) names nothing.
+  const delimiter = o.groupsDelimiter;
+  const names = delimiter === undefined ? values : values.flatMap((v) => v.split(delimiter).filter((g) => g.length > 0));
+  const groups = [...new Set(names)];
   const full = single(content, o.nameAttribute);
   const parts = [single(content, o.firstNameAttribute), single(content, o.lastNameAttribute)].filter((p): p is string => p !== undefined);
   const name = full ?? (parts.length > 0 ? parts.join(' ') : undefined);

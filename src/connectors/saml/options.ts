@@ -57,6 +57,11 @@ export interface SamlConnectorOptions {
   emailFrom?: string;
   /** Multi-valued attribute holding group names; default `groups` (Google's "Group membership" mapping). */
   groupsAttribute?: string;
+  /**
+   * For IdPs that send all groups in one value (PingFederate and others): the text between two
+   * names, exactly (`,` or `, `); unset (default): every AttributeValue is one name, whatever it holds.
+   */
+  groupsDelimiter?: string;
   /** Attribute holding the full name; default `name`. Wins over first + last name. */
   nameAttribute?: string;
   /** Attributes holding the given and family name (Google: map "First name"/"Last name" to these); default `firstName`/`lastName`. */
@@ -105,6 +110,7 @@ export interface ResolvedSamlOptions {
   nameIdFormat: string;
   emailFrom: string;
   groupsAttribute: string;
+  groupsDelimiter: string | undefined;
   nameAttribute: string;
   firstNameAttribute: string;
   lastNameAttribute: string;
@@ -158,6 +164,8 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
   for (const [k, v] of Object.entries({ emailFrom, groupsAttribute, nameAttribute, firstNameAttribute, lastNameAttribute })) {
     check(typeof v === 'string' && v.length > 0 && v.length <= 512, `${k} must be an attribute name`);
   }
+  check(o.groupsDelimiter === undefined || (typeof o.groupsDelimiter === 'string' && o.groupsDelimiter.length >= 1 && o.groupsDelimiter.length <= 8),
+    'groupsDelimiter must be 1 to 8 characters');
   const nameIdFormat = o.nameIdFormat ?? NAMEID_FORMAT_EMAIL;
   check(typeof nameIdFormat === 'string' && /^urn:[\x21-\x7e]+$/.test(nameIdFormat), 'nameIdFormat must be a URN');
 
@@ -209,6 +217,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
     nameIdFormat,
     emailFrom,
     groupsAttribute,
+    groupsDelimiter: o.groupsDelimiter,
     nameAttribute,
     firstNameAttribute,
     lastNameAttribute,

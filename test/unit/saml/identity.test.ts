@@ -78,6 +78,14 @@ describe('identity from a Google assertion', () => {
     expect(refusal({ nameId: 'alice@evilcorp.example' }, { allowedDomains: ['corp.example'] })).toBe('saml_domain_not_allowed');
   });
 
+  it('groups in one delimited value only when groupsDelimiter says so, split on exactly that text (W7, C3)', () => {
+    const one = { attributes: { groups: ['admins,ops', ' dev,,'] } };
+    expect(identity(one).groups).toEqual(['admins,ops', ' dev,,']);
+    expect(identity(one, { groupsDelimiter: ',' }).groups).toEqual(['admins', 'ops', ' dev']);
+    expect(identity({ attributes: { groups: ['admins, ops'] } }, { groupsDelimiter: ', ' }).groups).toEqual(['admins', 'ops']);
+    expect(identity({ attributes: { groups: ['admins;ops', 'admins'] } }, { groupsDelimiter: ';' }).groups).toEqual(['admins', 'ops']);
+  });
+
   it('vouches for the address only when the connector says its IdP verifies them (emailsVerified, C5)', () => {
     expect(identity({}).emailVerified).toBe(false);
     expect(identity({}, { emailsVerified: true }).emailVerified).toBe(true);

@@ -1,17 +1,15 @@
 // IdP certificates in config are PEM text or paths to PEM files (relative to the working
 // directory). Read once at start-up, and checked when the configuration is validated.
-import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readCertificate } from '../connectors/saml/options.ts';
 
-/** The PEM text of a configured certificate; throws a readable Error when it cannot be had. */
+/** The PEM text of a configured certificate; throws a readable Error when it cannot be had or used. */
 export function readIdpCert(value: string, baseDir = process.cwd()): string {
-  const pem = value.includes('-----BEGIN CERTIFICATE-----') ? value : readPem(resolve(baseDir, value));
-  try {
-    new X509Certificate(pem);
-  } catch {
-    throw new Error(value.includes('-----BEGIN') ? 'is not a readable X.509 certificate' : `${value} is not a readable X.509 certificate`);
-  }
+  const inline = value.includes('-----BEGIN CERTIFICATE-----');
+  const pem = inline ? value : readPem(resolve(baseDir, value));
+  const cert = readCertificate(pem);
+  if ('problem' in cert) throw new Error(inline ? cert.problem : `${value} ${cert.problem}`);
   return pem;
 }
 

@@ -19,7 +19,7 @@ import { nfc } from '../../unicode.ts';
 import type { Logger } from '../../log.ts';
 import type { Store } from '../../store/store.ts';
 import type { PendingLogin } from '../connector.ts';
-import { logText, samlError, type SamlErrorCode } from './errors.ts';
+import { logText, samlError, type PolicyRefusal, type SamlErrorCode } from './errors.ts';
 import { IdentityRefused, identityFromAssertion, readAssertion } from './identity.ts';
 import { readStoredRequest, replayKey, requestKey } from './keys.ts';
 import { nodeSamlVerdict } from './node-saml.ts';
@@ -59,7 +59,7 @@ export interface AcsResult {
 
 export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | undefined, pending: PendingLogin | undefined): Promise<AcsResult> {
   const { o, now } = ctx;
-  const fail = (code: SamlErrorCode, detail: string): HatrackError => samlError(code, o.id, detail);
+  const fail = (code: SamlErrorCode, detail: string, policy?: PolicyRefusal): HatrackError => samlError(code, o.id, detail, policy);
   const skewMs = o.clockSkewSeconds * 1000;
 
   // ---- the form -------------------------------------------------------------------------------
@@ -82,7 +82,8 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
     if (e instanceof XmlRefused) {
       throw fail(e.problem === 'too_large' ? 'saml_response_too_large' : e.problem === 'forbidden' ? 'saml_xml_forbidden' : 'saml_response_malformed', e.message);
     }
-    if (e instanceof StructureRefused || e instanceof SignatureRefused) throw fail(e.code, e.message);
+    if (e instanceof StructureRefused) throw fail(e.code, e.message);
+    if (e instanceof SignatureRefused) throw fail(e.code, e.message, e.policy);
     throw e;
   }
 
@@ -140,7 +141,7 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
       if (v && v.certIndex > 0) ctx.log?.info('saml signature verified with a later idpCerts entry', { connector: o.id, certIndex: v.certIndex });
     }
   } catch (e) {
-    if (e instanceof SignatureRefused) throw fail(e.code, e.message);
+    if (e instanceof SignatureRefused) throw fail(e.code, e.message, e.policy);
     throw e;
   }
   // From here on, `assertion` is verified bytes; `response` is verified bytes when responseSigned.
@@ -206,7 +207,8 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
 
   // ---- Destination, Recipient, Method (S25, S30) --------------------------------------------------
   const destination = attr(response, 'Destination');
-  if (destination === undefined ? responseSigned : destination !== o.acsUrl) {
+  if (destination === undefined && responseSigned) throw fail('saml_destination_mismatch', 'the signed Response has no Destination', 'no_destination');
+  if (destination !== undefined && destination !== o.acsUrl) {
     throw fail('saml_destination_mismatch', `Destination ${logText(destination)} is not this ACS ${logText(o.acsUrl)}`);
   }
   if (subjects.length === 0 || confirmations.length === 0) throw fail('saml_subject_confirmation_missing', 'the Assertion has no SubjectConfirmation');

@@ -59,9 +59,27 @@ const table = {
 
 export type SamlErrorCode = keyof typeof table;
 
-export function samlError(code: SamlErrorCode, connector: string, detail: string): HatrackError {
+/**
+ * What Hatrack refuses by policy, although the IdP meant well, and what to change at the IdP. The
+ * error page and the log line both say it, so that the person who sees it can pass it on and the
+ * administrator can act on it (README "What Hatrack refuses by policy").
+ */
+export const POLICY_ADVICE = {
+  sha1: 'it is signed with SHA-1, which Hatrack refuses. An administrator can fix this at the identity provider: sign with RSA-SHA256 '
+    + '(AD FS: relying party trust → Advanced → Secure hash algorithm SHA-256; Okta, PingFederate, Shibboleth, Keycloak: the signature algorithm of the app or relying party).',
+  whole_document: 'its signature covers the whole document (Reference URI=""), which Hatrack refuses. An administrator can fix this at the identity provider: '
+    + 'have it sign the Response or the Assertion element by its ID, as the SAML profile does.',
+  no_destination: 'its signed Response names no Destination, which Hatrack requires. An administrator can fix this at the identity provider: '
+    + 'have it put the ACS URL in the Response\'s Destination (or sign only the Assertion).',
+} as const;
+
+export type PolicyRefusal = keyof typeof POLICY_ADVICE;
+
+export function samlError(code: SamlErrorCode, connector: string, detail: string, policy?: PolicyRefusal): HatrackError {
   const [status, message] = table[code];
-  return new HatrackError(code, status, message, `connector ${connector}: ${detail}`);
+  if (policy === undefined) return new HatrackError(code, status, message, `connector ${connector}: ${detail}`);
+  const advice = POLICY_ADVICE[policy];
+  return new HatrackError(code, status, `${message.replace(/\.$/, '')}: ${advice}`, `connector ${connector}: ${detail}; refused by policy: ${advice}`);
 }
 
 /** Every code, with its HTTP status; for the HTTP layer and for tests. */

@@ -261,8 +261,11 @@ function urlProblems(name: string, value: unknown, allowInsecureHttp: boolean): 
   return problems;
 }
 
-/** A PEM certificate in normal form, or a problem. Bare base64 (as some IdPs show it) is accepted. */
-function readCertificate(value: unknown): { pem: string } | { problem: string } {
+/**
+ * A PEM certificate in normal form, or a problem. Bare base64 (as some IdPs show it) is accepted.
+ * The config loader checks idpCerts with it too, so that check-config says what serve would.
+ */
+export function readCertificate(value: unknown): { pem: string } | { problem: string } {
   if (typeof value !== 'string' || value.trim().length === 0) return { problem: 'is empty' };
   const body = value.includes('-----BEGIN CERTIFICATE-----')
     ? value.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '')
@@ -278,6 +281,8 @@ function readCertificate(value: unknown): { pem: string } | { problem: string } 
   }
   const key = cert.publicKey;
   if (key.asymmetricKeyType !== 'rsa') return { problem: `has a ${key.asymmetricKeyType} key; only RSA signatures are accepted` };
-  if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return { problem: `has an RSA key under ${MIN_RSA_BITS} bits` };
+  if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
+    return { problem: `has an RSA key under ${MIN_RSA_BITS} bits, which Hatrack refuses: issue a new signing certificate at the IdP with a key of ${MIN_RSA_BITS} bits or more (AD FS: a new token-signing certificate; Google: a new certificate in the SAML app), and list it here` };
+  }
   return { pem };
 }

@@ -13,6 +13,7 @@ import {
   CANONICALIZATION_ALGORITHMS, DIGEST_ALGORITHMS, ENVELOPED_SIGNATURE, EXC_C14N, SIGNATURE_ALGORITHMS,
   digestAlgorithmTable, signatureAlgorithmTable, type DigestAlgorithmName, type SignatureAlgorithmName,
 } from './algorithms.ts';
+import type { PolicyRefusal } from './errors.ts';
 import { NS, NODE, XmlRefused, attr, children, hasNonText, is, isElement, parseSamlXml, wholeText } from './xml.ts';
 
 export interface SignaturePolicy {
@@ -26,10 +27,15 @@ export type SignatureProblem = 'saml_signature_invalid' | 'saml_signature_algori
 
 export class SignatureRefused extends Error {
   override readonly name = 'SignatureRefused';
-  constructor(readonly code: SignatureProblem, message: string) {
+  /** Set when the IdP meant well and a setting there would fix it (errors.ts POLICY_ADVICE). */
+  readonly policy: PolicyRefusal | undefined;
+  constructor(readonly code: SignatureProblem, message: string, policy?: PolicyRefusal) {
     super(message);
+    this.policy = policy;
   }
 }
+
+const SHA1 = new Set(['http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'http://www.w3.org/2000/09/xmldsig#sha1', 'http://www.w3.org/2000/09/xmldsig#dsa-sha1']);
 
 /** An NCName we are willing to look up; anything else (quotes, spaces, brackets) is refused (S15). */
 const idPattern = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
@@ -92,7 +98,7 @@ export function checkSignatureShape(signature: Element, target: Element, policy:
   const method = attr(signatureMethod, 'Algorithm');
   const allowedMethods = policy.signatureAlgorithms.map((n) => SIGNATURE_ALGORITHMS[n] as string);
   if (method === undefined || !allowedMethods.includes(method)) {
-    throw new SignatureRefused('saml_signature_algorithm', `signature method ${method ?? '(none)'} is not allowed`);
+    throw new SignatureRefused('saml_signature_algorithm', `signature method ${method ?? '(none)'} is not allowed`, method !== undefined && SHA1.has(method) ? 'sha1' : undefined);
   }
   if (children(signatureMethod).length > 0) throw invalid('SignatureMethod has parameters (HMACOutputLength)');
 
@@ -104,6 +110,7 @@ export function checkSignatureShape(signature: Element, target: Element, policy:
   if (references.length !== 1) throw invalid(`SignedInfo has ${references.length} References; exactly one is accepted`);
   const reference = references[0]!;
   const uri = attr(reference, 'URI');
+  if (uri === '') throw new SignatureRefused('saml_signature_invalid', 'the Reference is the whole document (URI "")', 'whole_document');
   if (uri !== `#${targetId}`) throw invalid(`the Reference does not point at the element that carries the signature (URI ${JSON.stringify(uri ?? null)})`);
 
   const transformsEls = children(reference, NS.dsig, 'Transforms');
@@ -125,7 +132,7 @@ export function checkSignatureShape(signature: Element, target: Element, policy:
   const digestMethod = attr(only(reference, 'DigestMethod', 'the Reference'), 'Algorithm');
   const allowedDigests = policy.digestAlgorithms.map((n) => DIGEST_ALGORITHMS[n] as string);
   if (digestMethod === undefined || !allowedDigests.includes(digestMethod)) {
-    throw new SignatureRefused('saml_signature_algorithm', `digest method ${digestMethod ?? '(none)'} is not allowed`);
+    throw new SignatureRefused('saml_signature_algorithm', `digest method ${digestMethod ?? '(none)'} is not allowed`, digestMethod !== undefined && SHA1.has(digestMethod) ? 'sha1' : undefined);
   }
   const digestValue = only(reference, 'DigestValue', 'the Reference');
   if (hasNonText(digestValue) || !isBase64Binary(wholeText(digestValue))) throw invalid('DigestValue is not plain base64');

@@ -118,6 +118,15 @@ function expectSignatureLayerRefuses(xml: string, root = false): void {
 // The Response-signed cases run under `either` and `response` (requirementsFor).
 const responseSigned: Options = {};
 
+/** A refusal by policy tells the person and the log what was refused and what to change at the IdP. */
+function expectPolicyAdvice(e: HatrackError, what: string, fix: string): void {
+  for (const text of [e.message, e.detail ?? '']) {
+    expect(text).toContain(what);
+    expect(text).toContain('An administrator can fix this at the identity provider');
+    expect(text).toContain(fix);
+  }
+}
+
 describe('XML signature wrapping (S1–S10)', () => {
   it('S1 evil Response at the root with the signed Response hidden in its Signature (XSW1) → saml_wrapping_detected', async () => {
     let xml = '';
@@ -385,10 +394,11 @@ describe('signature structure and keys (S11–S19)', () => {
     });
   });
 
-  it('S16 an empty Reference URI (the whole document) → saml_signature_invalid', async () => {
-    await refusesSp('saml_signature_invalid', {
+  it('S16 an empty Reference URI (the whole document) → saml_signature_invalid, saying what to change at the IdP', async () => {
+    const e = await refusesSp('saml_signature_invalid', {
       tamper: (doc) => first(signatureOf(assertion(doc)), DSIG, 'Reference').setAttribute('URI', ''),
     });
+    expectPolicyAdvice(e, 'Reference URI=""', 'sign the Response or the Assertion element by its ID');
   });
 
   it('S16 two References in SignedInfo → saml_signature_invalid', async () => {
@@ -513,12 +523,14 @@ describe('values, XML and algorithms (S20–S22)', () => {
     await refusesSp('saml_xml_forbidden', { tamperText: (x) => withDoctype('<!DOCTYPE r SYSTEM "http://evil.example/r.dtd">')(x).replace('</saml2p:Response>', '') });
   });
 
-  it('S22 signed with rsa-sha1 → saml_signature_algorithm', async () => {
-    await refusesSp('saml_signature_algorithm', { signOptions: { signatureAlgorithm: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' } });
+  it('S22 signed with rsa-sha1 → saml_signature_algorithm, saying what to change at the IdP', async () => {
+    const e = await refusesSp('saml_signature_algorithm', { signOptions: { signatureAlgorithm: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' } });
+    expectPolicyAdvice(e, 'SHA-1', 'Secure hash algorithm SHA-256');
   });
 
-  it('S22 a sha1 digest → saml_signature_algorithm', async () => {
-    await refusesSp('saml_signature_algorithm', { signOptions: { digestAlgorithm: 'http://www.w3.org/2000/09/xmldsig#sha1' } });
+  it('S22 a sha1 digest → saml_signature_algorithm, saying what to change at the IdP', async () => {
+    const e = await refusesSp('saml_signature_algorithm', { signOptions: { digestAlgorithm: 'http://www.w3.org/2000/09/xmldsig#sha1' } });
+    expectPolicyAdvice(e, 'SHA-1', 'RSA-SHA256');
   });
 
   it('S22 hmac-sha1 keyed with the IdP\'s public certificate (key confusion) → saml_signature_algorithm', async () => {
@@ -632,11 +644,12 @@ describe('time, audience, destination, issuer (S23–S26)', () => {
     }, {}, CONSUMES_REQUEST);
   });
 
-  it('S25 a signed Response without Destination → saml_destination_mismatch', async () => {
-    await refusesSp('saml_destination_mismatch', {
+  it('S25 a signed Response without Destination → saml_destination_mismatch, saying what to change at the IdP', async () => {
+    const e = await refusesSp('saml_destination_mismatch', {
       signing: 'both',
       signed: (doc) => response(doc).removeAttribute('Destination'),
     }, {}, CONSUMES_REQUEST);
+    expectPolicyAdvice(e, 'names no Destination', 'put the ACS URL in the Response\'s Destination');
   });
 
   it('S25 Recipient is another ACS → saml_recipient_mismatch', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, validateConfig } from '../../../src/config/load.ts';
 import { demoConfig } from '../../../src/dev/demo-config.ts';
+import { generate } from 'selfsigned';
 
 const minimal = {
   publicUrl: 'https://hatrack.example.com',
@@ -157,6 +158,13 @@ describe('a SAML connector\'s signature requirement', () => {
     roles: [],
   });
   const about = (problems: string[]) => problems.filter((p) => !p.includes('idpCerts'));
+
+  it('refuses an IdP certificate with a key under 2048 bits at load, saying what to do (check-config says what serve would)', async () => {
+    const small = await generate([{ name: 'commonName', value: 'small' }], { keyType: 'rsa', keySize: 1024 });
+    expect(problemsOf(saml({ idpCerts: [small.cert] }))).toEqual([
+      expect.stringMatching(/^connectors\[0\]\.idpCerts\[0\]: has an RSA key under 2048 bits, which Hatrack refuses: issue a new signing certificate at the IdP/),
+    ]);
+  });
 
   it('is one setting, either by default; check-config says what each value means and what replaced the two booleans', () => {
     expect(about(problemsOf(saml({ requireSignatureOn: 'assertions' })))).toEqual([

@@ -75,7 +75,7 @@ describe('resolveSamlOptions', () => {
     const ec = await generate([{ name: 'commonName', value: 'ec' }], { keyType: 'ec', curve: 'P-256' });
     expect(problems({ ...base(), idpCerts: [ec.cert] })).toContain('idpCerts[0] has a ec key');
     const small = await generate([{ name: 'commonName', value: 'small' }], { keyType: 'rsa', keySize: 1024 });
-    expect(problems({ ...base(), idpCerts: [small.cert] })).toContain('idpCerts[0] has an RSA key under 2048 bits');
+    expect(problems({ ...base(), idpCerts: [small.cert] })).toContain('idpCerts[0] has an RSA key under 2048 bits, which Hatrack refuses: issue a new signing certificate at the IdP');
     expect(problems({ ...base(), idpCerts: [] })).toContain('idpCerts must list at least one');
   });
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createAuditLog } from './audit/audit.ts';
 import { awsEndpoints } from './aws/partition.ts';
-import { loadOrCreateSigningKeys } from './aws/keys.ts';
+import { loadOrCreateKeyPairs, loadOrCreateSigningKeys } from './aws/keys.ts';
 import { createXmlSigner } from './aws/signer.ts';
 import { idpMetadataXml } from './aws/metadata.ts';
 import { closeStsClients } from './aws/sts.ts';
@@ -17,6 +17,7 @@ import type { Config } from './config/schema.ts';
 import type { RedirectConnector } from './connectors/connector.ts';
 import { createOidcConnector } from './connectors/oidc/index.ts';
 import { createSamlConnector } from './connectors/saml/index.ts';
+import type { DecryptionKey } from './connectors/saml/encryption.ts';
 import { readIdpCert } from './config/idp-certs.ts';
 import type { Express } from 'express';
 import { createApp } from './http/app.ts';
@@ -52,7 +53,7 @@ export interface RunningHatrack {
   close(): Promise<void>;
 }
 
-function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log: Logger; baseDir: string }): Map<string, RedirectConnector> {
+function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log: Logger; baseDir: string; decryptionKeys: readonly DecryptionKey[] }): Map<string, RedirectConnector> {
   const connectors = new Map<string, RedirectConnector>();
   const base = publicBaseUrl(config);
   for (const c of config.connectors) {
@@ -70,9 +71,26 @@ function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log:
       // Must match the redirect URI the HTTP layer hands to startLogin (auth-routes.ts).
       acsUrl: `${base}/saml/${c.id}/acs`,
       idpCerts: idpCerts.map((cert) => readIdpCert(cert, deps.baseDir)),
-    }, { store: deps.store, clock: deps.clock, log }));
+    }, { store: deps.store, clock: deps.clock, log, decryptionKeys: deps.decryptionKeys }));
   }
   return connectors;
+}
+
+/**
+ * The SP decryption keys, current then next, when a SAML connector takes encrypted assertions:
+ * generated like the signing key on first use, published in those connectors' SP metadata.
+ */
+async function loadDecryptionKeys(config: Config, baseDir: string, log: Logger): Promise<DecryptionKey[]> {
+  if (!config.connectors.some((c) => c.type === 'saml' && c.assertionEncryption !== 'off')) return [];
+  const d = config.decryption;
+  const keys = await loadOrCreateKeyPairs({
+    keyPath: resolve(baseDir, d.key), certPath: resolve(baseDir, d.cert),
+    nextKeyPath: resolve(baseDir, d.nextKey), nextCertPath: resolve(baseDir, d.nextCert),
+    commonName: 'hatrack-sp-decryption',
+  });
+  if (keys.created) log.info('generated a new SAML decryption key and certificate', { cert: d.cert });
+  for (const warning of keys.warnings) log.warn(warning);
+  return [keys.current, ...(keys.next ? [keys.next] : [])];
 }
 
 export async function startHatrack(loaded: LoadedConfig, options: StartOptions): Promise<RunningHatrack> {
@@ -93,6 +111,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   if (keys.created) log.info('generated a new signing key and certificate', { cert: config.signing.cert });
   for (const warning of keys.warnings) log.warn(warning);
   const signer = createXmlSigner(keys);
+  const decryptionKeys = await loadDecryptionKeys(config, baseDir, log);
   const entityId = idpEntityId(config);
   const metadata = idpMetadataXml({ entityId, certificates: signer.certificates, ssoUrl: `${publicUrl}/` });
 
@@ -133,7 +152,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     sessionTtlSeconds: config.session.ttl,
     region: config.aws.region,
     store,
-    connectors: connectorsFrom(config, { store, clock, log, baseDir }),
+    connectors: connectorsFrom(config, { store, clock, log, baseDir, decryptionKeys }),
     hats,
     idpMetadataXml: () => metadata,
     formActionOrigins: [new URL(federationEndpoint).origin],

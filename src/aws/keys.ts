@@ -1,5 +1,6 @@
-// Hatrack's SAML signing key material on disk: created on first start, loaded on every start,
-// rotated by `hatrack keys` in two steps (publish the next certificate, then switch to it).
+// Hatrack's SAML key material on disk — the key that signs for AWS, and the key SAML connectors
+// decrypt assertions with: created on first start, loaded on every start, rotated by `hatrack keys`
+// in two steps (publish the next certificate, then switch to it).
 //
 // Files are written to a temporary file in the same directory, flushed, then linked or renamed into
 // place, so a reader sees a whole file or none. A pair of files cannot change in one atomic step, so
@@ -323,6 +324,22 @@ export async function loadOrCreateSigningKeys(options: SigningKeyPaths & KeyGene
   const all = await loadAll(options, options);
   const warnings = await permissionWarnings([options.keyPath, ...(options.nextKeyPath ? [options.nextKeyPath] : [])]);
   return { ...publicView(all), created: all.created, warnings };
+}
+
+/**
+ * The same files, loaded or created the same way, with the next pair's private key too: a
+ * decryption key is needed for whatever an IdP encrypted to the next certificate as soon as the
+ * SP metadata publishes it, before the switch (the SAML connectors' decryption key).
+ */
+export async function loadOrCreateKeyPairs(options: SigningKeyPaths & KeyGenerationOptions): Promise<{
+  current: { keyPem: string; certPem: string };
+  next?: { keyPem: string; certPem: string };
+  created: boolean;
+  warnings: string[];
+}> {
+  const all = await loadAll(options, options);
+  const warnings = await permissionWarnings([options.keyPath, ...(options.nextKeyPath ? [options.nextKeyPath] : [])]);
+  return { ...all, warnings };
 }
 
 /**

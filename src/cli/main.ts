@@ -16,7 +16,8 @@ Server commands:
   iam-setup      the IAM SAML provider and role trust policies for every account:
                  [--format cloudformation|json] [--account ALIAS|ID] [--out DIR]
   keys           show the signing certificates; \`keys metadata\` prints the IdP metadata
-                 for IAM; \`keys rotate\` creates the next key, \`keys promote\` makes it current
+                 for IAM; \`keys rotate\` creates the next key, \`keys promote\` makes it current;
+                 --decryption: the same for the key SAML connectors decrypt assertions with
 
 The configuration is --config FILE, else $HATRACK_CONFIG, else ./hatrack.yaml, else the demo.`;
 
@@ -44,6 +45,7 @@ const options = {
   format: { type: 'string' },
   account: { type: 'string' },
   out: { type: 'string' },
+  decryption: { type: 'boolean' },
 } as const;
 
 export type CliValues = Partial<{
@@ -56,7 +58,7 @@ const commandOptions: Record<string, ReadonlyArray<keyof typeof options>> = {
   'check-config': ['strict'],
   explain: ['user', 'groups', 'mfa', 'unverified-email', 'connector', 'identity', 'json'],
   'iam-setup': ['format', 'account', 'out'],
-  keys: [],
+  keys: ['decryption'],
 };
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
@@ -93,7 +95,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'iam-setup':
         return await (await import('./iam-setup.ts')).iamSetupCommand(values, io);
       case 'keys':
-        return await (await import('./keys.ts')).keysCommand(values.config, rest[0], io);
+        return await (await import('./keys.ts')).keysCommand(values.config, rest[0], io, { decryption: values.decryption === true });
       default:
         io.err(`hatrack: unknown command "${command}"\n\n${usage}`);
         return 2;

@@ -71,6 +71,10 @@ function crossChecks(config: Config): ConfigProblem[] {
     if (ids.has(c.id)) problems.push({ path: `connectors[${i}].id`, message: `duplicate connector id "${c.id}"` });
     ids.add(c.id);
     if (c.type === 'saml') {
+      // CBC's padding can be an oracle unless a signature refuses altered ciphertext first (docs/decisions/0002).
+      if (c.dataEncryptionAlgorithms?.some((a) => a.endsWith('-cbc')) && c.requireSignatureOn !== 'response' && c.requireSignatureOn !== 'both') {
+        problems.push({ path: `connectors[${i}].dataEncryptionAlgorithms`, message: 'may list an -cbc algorithm only with requireSignatureOn: response or both, so that the Response\'s signature covers the ciphertext' });
+      }
       c.idpCerts.forEach((cert, j) => {
         try {
           readIdpCert(cert);

@@ -6,6 +6,7 @@ import { parseDurationSeconds } from './duration.ts';
 import { isRegionName } from '../aws/partition.ts';
 import { ID_TOKEN_ALGS } from '../connectors/oidc/options.ts';
 import { SIGNATURE_REQUIREMENTS } from '../connectors/saml/options.ts';
+import { DATA_ENCRYPTION_NAMES, ENCRYPTION_MODES } from '../connectors/saml/encryption.ts';
 import { MAX_GROUP_LENGTH } from '../mapping/normalise.ts';
 import { isDomainName } from '../connectors/domains.ts';
 
@@ -131,6 +132,13 @@ const samlConnector = z.strictObject({
   requireSignatureOn: z.enum(SIGNATURE_REQUIREMENTS, {
     error: 'must be either (the Assertion or the Response signed, or both), assertion, response or both',
   }).default('either'),
+  /**
+   * Encrypted assertions (AD FS, Okta, Shibboleth, Keycloak send them once the SP metadata offers a
+   * key): `off` (default: refused), `optional`, or `required` (a plain assertion is refused).
+   */
+  assertionEncryption: z.enum(ENCRYPTION_MODES).default('off'),
+  /** Content encryption accepted; AES-GCM by default. CBC only where the Response's signature is required (docs/decisions/0002). */
+  dataEncryptionAlgorithms: z.array(z.enum(DATA_ENCRYPTION_NAMES)).min(1).optional(),
   /** Replaced by requireSignatureOn; named here so that check-config says what to write instead. */
   wantResponseSigned: z.unknown().refine(() => false, 'was replaced by requireSignatureOn: response (the Response must be signed) or both').optional(),
   wantAssertionsSigned: z.unknown().refine(() => false, 'was replaced by requireSignatureOn: assertion (the Assertion must be signed) or both').optional(),
@@ -268,6 +276,15 @@ export const configSchema = z.strictObject({
       key: 'certs/hatrack.key', cert: 'certs/hatrack.crt',
       nextKey: 'certs/hatrack.next.key', nextCert: 'certs/hatrack.next.crt',
     }),
+  /** The key SAML connectors decrypt assertions with (generated when absent), published in their SP metadata. */
+  decryption: z
+    .strictObject({
+      key: z.string().default('certs/hatrack-sp.key'),
+      cert: z.string().default('certs/hatrack-sp.crt'),
+      nextKey: z.string().default('certs/hatrack-sp.next.key'),
+      nextCert: z.string().default('certs/hatrack-sp.next.crt'),
+    })
+    .default({ key: 'certs/hatrack-sp.key', cert: 'certs/hatrack-sp.crt', nextKey: 'certs/hatrack-sp.next.key', nextCert: 'certs/hatrack-sp.next.crt' }),
   connectors: z.array(connector).min(1, 'at least one connector is needed'),
   accounts: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'alias must be letters, digits, _ or -'), account).default({}),
   roles: z.array(roleRule).default([]),

@@ -65,7 +65,10 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
     ...(options.redisUrl && { store: { redis: options.redisUrl, keyPrefix: options.keyPrefix ?? 'hatrack-test:' } }),
     connectors: [
       { id: 'demo', type: 'oidc', issuer: oidc.issuer, clientId: 'hatrack-test', clientSecret, scopes: ['openid', 'email', 'profile', 'groups'], allowInsecureHttp: true },
-      { id: 'google', type: 'saml', idpEntityId: IDP.entityId, idpSsoUrl: IDP.ssoUrl, idpCerts: [k.idp.certPem], allowIdpInitiated: true, allowInsecureHttp: true },
+      {
+        id: 'google', type: 'saml', idpEntityId: IDP.entityId, idpSsoUrl: IDP.ssoUrl, idpCerts: [k.idp.certPem],
+        allowIdpInitiated: true, allowInsecureHttp: true, assertionEncryption: 'optional',
+      },
     ],
     accounts: { prod: '111111111111' },
     // The test IdP's alice is in aws-admins@corp.example; the demo people's groups are admins and power-users.

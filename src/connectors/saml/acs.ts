@@ -23,9 +23,10 @@ import { logText, samlError, type PolicyRefusal, type SamlErrorCode } from './er
 import { IdentityRefused, identityFromAssertion, readAssertion } from './identity.ts';
 import { readStoredRequest, replayKey, requestKey } from './keys.ts';
 import { nodeSamlVerdict } from './node-saml.ts';
-import { signaturesRequired, type ResolvedSamlOptions } from './options.ts';
-import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './algorithms.ts';
-import { SignatureRefused, algorithmsOf, checkSignatureShape, envelopedSignature, verifyEnveloped, type SignaturePolicy } from './signature.ts';
+import type { ResolvedSamlOptions } from './options.ts';
+import type { DecryptionKey } from './encryption.ts';
+import { SignatureRefused } from './signature.ts';
+import { signedAssertion } from './signed-assertion.ts';
 import { StructureRefused, locate } from './structure.ts';
 import type { XmlOutline } from './outline.ts';
 import { unsignedPartsRemoved } from './signed-parts.ts';
@@ -44,6 +45,8 @@ export interface AcsContext {
   /** Milliseconds since the epoch, from the connector's clock. */
   now: number;
   log?: Logger;
+  /** The SP decryption keys, current then next, for connectors that take encrypted assertions. */
+  decryptionKeys?: readonly DecryptionKey[];
 }
 
 /** What a verified response produced, besides the identity; for tests and logs. */
@@ -87,7 +90,7 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
     throw e;
   }
 
-  if (located.assertion === undefined) {
+  if (located.assertion === undefined && located.encryptedAssertion === undefined) {
     // An error response usually carries no assertion and no signature. It logs no one in whatever
     // it says, so its status is reported as the reason.
     const status = statusOf(located.response);
@@ -97,53 +100,26 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
 
   // ---- replay, read only (S29, C2) ---------------------------------------------------------------
   // The ID is not verified yet, so a hit only refuses (a forgery naming a used ID gains nothing);
-  // the atomic write at the end remains what lets exactly one of two racing copies through.
-  const claimedId = attr(located.assertion, 'ID');
-  if (claimedId !== undefined && requestIdPattern.test(claimedId) && await ctx.store.get(replayKey(o.idpEntityId, claimedId)) !== undefined) {
-    throw fail('saml_replayed', 'this assertion was already used');
-  }
+  // the atomic write at the end remains what lets exactly one of two racing copies through. An
+  // encrypted assertion's ID is read as soon as it is decrypted (signed-assertion.ts).
+  const checkReplay = async (a: Element) => {
+    const claimedId = attr(a, 'ID');
+    if (claimedId !== undefined && requestIdPattern.test(claimedId) && await ctx.store.get(replayKey(o.idpEntityId, claimedId)) !== undefined) {
+      throw fail('saml_replayed', 'this assertion was already used');
+    }
+  };
+  if (located.assertion) await checkReplay(located.assertion);
 
-  // ---- signature (S1–S19, S22) ------------------------------------------------------------------
+  // ---- signature, decryption (S1–S19, S22, S31) ---------------------------------------------------
   let cut: string | undefined;
   const withoutUnsignedParts = () => (cut ??= unsignedPartsRemoved(xml, outline, located.response));
-  const policy: SignaturePolicy = { certs: o.idpCerts, signatureAlgorithms: o.signatureAlgorithms, digestAlgorithms: o.digestAlgorithms };
-  let assertion: Element;
-  let response: Element;
-  let responseSigned: boolean;
-  let usesSha384 = false;
-  try {
-    const responseSignature = envelopedSignature(located.response);
-    const assertionSignature = envelopedSignature(located.assertion);
-    // Every assertion is covered by a signature, its own or the Response's (profiles §4.1.3.5);
-    // a connector may demand one of them, or both (requireSignatureOn).
-    const required = signaturesRequired(o.requireSignatureOn);
-    if (responseSignature === undefined && assertionSignature === undefined) throw fail('saml_signature_missing', 'neither the Response nor the Assertion is signed');
-    if (required.response && responseSignature === undefined) throw fail('saml_signature_missing', `the Response is not signed (requireSignatureOn: ${o.requireSignatureOn})`);
-    if (required.assertion && assertionSignature === undefined) throw fail('saml_signature_missing', `the Assertion is not signed (requireSignatureOn: ${o.requireSignatureOn})`);
-    if (responseSignature) checkSignatureShape(responseSignature, located.response, policy);
-    if (assertionSignature) checkSignatureShape(assertionSignature, located.assertion, policy);
-    const verifiedResponse = responseSignature ? verifyEnveloped(xml, located.response, responseSignature, policy) : undefined;
-    // The Assertion's signature covers the Assertion alone, so it is checked in the Response cut
-    // down to its signed parts (signed-parts.ts): unsigned padding beside it costs nothing (C2).
-    const verifiedAssertion = assertionSignature ? verifyEnveloped(withoutUnsignedParts(), located.assertion, assertionSignature, policy) : undefined;
-    if (verifiedAssertion) {
-      assertion = verifiedAssertion.element;
-    } else {
-      const inner = children(verifiedResponse!.element, NS.assertion, 'Assertion');
-      if (inner.length !== 1) throw fail('saml_wrapping_detected', `the signed Response holds ${inner.length} assertions`);
-      assertion = inner[0]!;
-    }
-    response = verifiedResponse?.element ?? located.response;
-    const sha384 = [SIGNATURE_ALGORITHMS['rsa-sha384'], DIGEST_ALGORITHMS.sha384] as string[];
-    usesSha384 = [responseSignature, assertionSignature].some((sig) => sig !== undefined && algorithmsOf(sig).some((a) => sha384.includes(a)));
-    responseSigned = verifiedResponse !== undefined;
-    for (const v of [verifiedResponse, verifiedAssertion]) {
-      if (v && v.certIndex > 0) ctx.log?.info('saml signature verified with a later idpCerts entry', { connector: o.id, certIndex: v.certIndex });
-    }
-  } catch (e) {
-    if (e instanceof SignatureRefused) throw fail(e.code, e.message, e.policy);
-    throw e;
-  }
+  const signed = await signedAssertion({
+    o, xml, withoutUnsignedParts, located, decryptionKeys: ctx.decryptionKeys ?? [], checkReplay,
+    verifiedBy: (certIndex) => {
+      if (certIndex > 0) ctx.log?.info('saml signature verified with a later idpCerts entry', { connector: o.id, certIndex });
+    },
+  });
+  const { assertion, response, responseSigned, usesSha384 } = signed;
   // From here on, `assertion` is verified bytes; `response` is verified bytes when responseSigned.
 
   // ---- Issuer (S26) ---------------------------------------------------------------------------
@@ -299,7 +275,7 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
     try {
       // Only what a signature covers (signed-parts.ts): unsigned padding costs it nothing.
       const signedOnly = responseSigned ? samlResponse : Buffer.from(withoutUnsignedParts(), 'utf8').toString('base64');
-      verdict = await nodeSamlVerdict(o, signedOnly);
+      verdict = await nodeSamlVerdict(o, signedOnly, signed.decryptionKey?.keyPem);
     } catch (e) {
       throw fail('saml_response_rejected', `node-saml refused a response Hatrack's own checks accepted: ${libraryMessage(e)}`);
     }

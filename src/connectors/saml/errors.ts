@@ -17,6 +17,9 @@ const table = {
   saml_xml_forbidden: [400, malformed],
   // Structure and signature (S1–S19, S22, S31)
   saml_encrypted_assertion: [401, unverifiable],
+  saml_encryption_algorithm: [401, unverifiable],
+  saml_decryption_failed: [401, unverifiable],
+  saml_assertion_not_encrypted: [401, unverifiable],
   saml_duplicate_id: [401, unverifiable],
   saml_wrapping_detected: [401, unverifiable],
   saml_assertion_missing: [401, unverifiable],
@@ -71,6 +74,8 @@ export const POLICY_ADVICE = {
     + 'have it sign the Response or the Assertion element by its ID, as the SAML profile does.',
   no_destination: 'its signed Response names no Destination, which Hatrack requires. An administrator can fix this at the identity provider: '
     + 'have it put the ACS URL in the Response\'s Destination (or sign only the Assertion).',
+  encryption_required: 'its assertion is not encrypted, and this sign-in requires encrypted assertions. An administrator can fix this at the identity provider: '
+    + 'turn on assertion encryption with the encryption certificate of Hatrack\'s SP metadata (or set assertionEncryption: optional in Hatrack).',
 } as const;
 
 export type PolicyRefusal = keyof typeof POLICY_ADVICE;

@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { HatrackError } from '../../errors.ts';
 import { PENDING_LOGIN_TTL_MS } from '../connector.ts';
 import { resolveAllowedDomains } from '../domains.ts';
+import { DATA_ENCRYPTION_NAMES, DEFAULT_DATA_ENCRYPTION, ENCRYPTION_MODES, isCbc, type DataEncryptionName, type EncryptionMode } from './encryption.ts';
 import { DEFAULT_XML_LIMITS } from './xml.ts';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS, type DigestAlgorithmName, type SignatureAlgorithmName } from './algorithms.ts';
 
@@ -84,6 +85,10 @@ export interface SamlConnectorOptions {
    * `either` (default) its own or the enclosing Response's; `assertion`; `response`; `both`.
    */
   requireSignatureOn?: SignatureRequirement;
+  /** Encrypted assertions: `off` (default: refused, S31), `optional`, or `required` (a plain one is refused). */
+  assertionEncryption?: EncryptionMode;
+  /** Content encryption accepted; default AES-256-GCM and AES-128-GCM. CBC needs requireSignatureOn response or both. */
+  dataEncryptionAlgorithms?: DataEncryptionName[];
   /** AuthnContextClassRef values that count as multi-factor; default DEFAULT_MFA_CONTEXT_CLASSES. */
   mfaContextClasses?: string[];
   /** Signature algorithms accepted; default all of rsa-sha256, rsa-sha384, rsa-sha512. SHA-1 and HMAC never. */
@@ -121,6 +126,8 @@ export interface ResolvedSamlOptions {
   maxResponseBytes: number;
   maxResponseElements: number;
   requireSignatureOn: SignatureRequirement;
+  assertionEncryption: EncryptionMode;
+  dataEncryptionAlgorithms: DataEncryptionName[];
   mfaContextClasses: string[];
   signatureAlgorithms: SignatureAlgorithmName[];
   digestAlgorithms: DigestAlgorithmName[];
@@ -189,6 +196,14 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
 
   const requireSignatureOn = o.requireSignatureOn ?? 'either';
   check(SIGNATURE_REQUIREMENTS.includes(requireSignatureOn), `requireSignatureOn must be one of ${SIGNATURE_REQUIREMENTS.join(', ')}`);
+  const assertionEncryption = o.assertionEncryption ?? 'off';
+  check(ENCRYPTION_MODES.includes(assertionEncryption), `assertionEncryption must be one of ${ENCRYPTION_MODES.join(', ')}`);
+  const dataEncryptionAlgorithms = o.dataEncryptionAlgorithms ?? [...DEFAULT_DATA_ENCRYPTION];
+  check(Array.isArray(dataEncryptionAlgorithms) && dataEncryptionAlgorithms.length > 0 && dataEncryptionAlgorithms.every((a) => DATA_ENCRYPTION_NAMES.includes(a)),
+    `dataEncryptionAlgorithms must be some of ${DATA_ENCRYPTION_NAMES.join(', ')}`);
+  // CBC's padding can be an oracle unless a signature refuses altered ciphertext first (docs/decisions/0002).
+  check(!dataEncryptionAlgorithms.some(isCbc) || signaturesRequired(requireSignatureOn).response,
+    'dataEncryptionAlgorithms may list an -cbc algorithm only with requireSignatureOn: response or both (the Response\'s signature must cover the ciphertext)');
   check(o.allowIdpInitiated === undefined || typeof o.allowIdpInitiated === 'boolean', 'allowIdpInitiated must be true or false');
 
   const signatureAlgorithms = o.signatureAlgorithms ?? (Object.keys(SIGNATURE_ALGORITHMS) as SignatureAlgorithmName[]);
@@ -228,6 +243,8 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
     maxResponseBytes,
     maxResponseElements,
     requireSignatureOn,
+    assertionEncryption,
+    dataEncryptionAlgorithms: [...new Set(dataEncryptionAlgorithms)],
     mfaContextClasses: [...mfaContextClasses],
     signatureAlgorithms: [...new Set(signatureAlgorithms)],
     digestAlgorithms: [...new Set(digestAlgorithms)],

@@ -17,11 +17,14 @@ import { samlError } from './errors.ts';
 import { REQUEST_GRACE_MS, requestKey } from './keys.ts';
 import { authnRequestUrl, serviceProviderMetadata } from './node-saml.ts';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlConnectorOptions } from './options.ts';
+import type { DecryptionKey } from './encryption.ts';
 import { certificateFingerprint } from './signature.ts';
 
 export interface SamlConnectorDeps {
   /** The shared store: AuthnRequest IDs and the replay cache live here. */
   store: Store;
+  /** The SP decryption keys, current then next; needed when assertionEncryption is not off. */
+  decryptionKeys?: readonly DecryptionKey[];
   clock?: Clock;
   log?: Logger;
 }
@@ -40,8 +43,12 @@ export function createSamlConnector(options: SamlConnectorOptions, deps: SamlCon
   if (!deps?.store) throw new HatrackError('saml_config_invalid', 500, 'Hatrack is not configured correctly for this sign-in.', `connector ${o.id}: no store`);
   const clock = deps.clock ?? systemClock;
   const { store, log } = deps;
+  const decryptionKeys = deps.decryptionKeys ?? [];
+  if (o.assertionEncryption !== 'off' && decryptionKeys.length === 0) {
+    throw new HatrackError('saml_config_invalid', 500, 'Hatrack is not configured correctly for this sign-in.', `connector ${o.id}: assertionEncryption is ${o.assertionEncryption} but no decryption key was given`);
+  }
   warnAboutCertificates(o, clock, log);
-  const metadata = serviceProviderMetadata(o);
+  const metadata = serviceProviderMetadata(o, o.assertionEncryption === 'off' ? [] : decryptionKeys.map((k) => k.certPem));
 
   async function startLogin(input: StartLoginInput): Promise<StartLoginResult> {
     if (input.redirectUri !== o.acsUrl) {
@@ -71,7 +78,7 @@ export function createSamlConnector(options: SamlConnectorOptions, deps: SamlCon
     if (input.pending !== undefined && given === undefined) {
       throw samlError('saml_in_response_to_mismatch', o.id, 'the stored pending login is malformed');
     }
-    return consumeResponse({ o, store, now: clock.now().getTime(), ...(log && { log }) }, input.callback.form, given);
+    return consumeResponse({ o, store, now: clock.now().getTime(), decryptionKeys, ...(log && { log }) }, input.callback.form, given);
   }
 
   return {

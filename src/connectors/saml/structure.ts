@@ -2,7 +2,8 @@
 // signature is looked at. It finds the one Assertion and the signatures to verify, and refuses the
 // shapes that signature-wrapping attacks need (S1–S10, S14): a second Assertion anywhere (beside,
 // before, after, inside the signed one, in Extensions, in ds:Object, in the Signature), a repeated ID,
-// a signature where none belongs; and encrypted content, which Hatrack never decrypts (S31).
+// a signature where none belongs; and encrypted content other than one EncryptedAssertion in the
+// Assertion's place (S31). A decrypted assertion is held to the same shape (locateDecrypted).
 // Nothing read here feeds the identity: that comes only from the verified bytes (signature.ts).
 
 import type { Document, Element } from '@xmldom/xmldom';
@@ -27,9 +28,12 @@ export interface Located {
   response: Element;
   /** The one Assertion, a direct child of the Response (unverified); undefined when there is none. */
   assertion: Element | undefined;
+  /** Or the one EncryptedAssertion in its place (signed-assertion.ts decrypts it, where allowed). */
+  encryptedAssertion: Element | undefined;
 }
 
 const encryptedNames = new Set(['EncryptedAssertion', 'EncryptedID', 'EncryptedAttribute', 'EncryptedData', 'EncryptedKey']);
+const isEncrypted = (el: Element) => encryptedNames.has(el.localName ?? '') && (el.namespaceURI === NS.assertion || el.namespaceURI === NS.xenc);
 
 export function locate(doc: Document): Located {
   const response = doc.documentElement!;
@@ -40,11 +44,37 @@ export function locate(doc: Document): Located {
   if (attr(response, 'Version') !== '2.0') throw new StructureRefused('saml_response_malformed', 'the Response is not SAML version 2.0');
 
   const elements = allElements(doc);
-  // S31: no decryption key is ever configured, so encrypted content cannot be read and is refused.
-  const encrypted = elements.find((el) => encryptedNames.has(el.localName ?? '') && (el.namespaceURI === NS.assertion || el.namespaceURI === NS.xenc));
-  if (encrypted) throw new StructureRefused('saml_encrypted_assertion', `the Response carries ${encrypted.localName}; encrypted assertions are not supported`);
+  // S31: the only encrypted content Hatrack decrypts is an EncryptedAssertion in the Assertion's place.
+  const encryptedAssertions = children(response, NS.assertion, 'EncryptedAssertion');
+  const elsewhere = elements.find((el) => isEncrypted(el) && !encryptedAssertions.some((ea) => within(el, ea)));
+  if (elsewhere) throw new StructureRefused('saml_encrypted_assertion', `the Response carries ${elsewhere.localName} outside an EncryptedAssertion; only encrypted assertions are supported`);
+  uniqueIds(elements);
 
-  // S14: xml-crypto finds a Reference's target by any attribute whose local name is ID, Id or id.
+  const direct = children(response, NS.assertion, 'Assertion');
+  if (direct.length + encryptedAssertions.length > 1) {
+    throw new StructureRefused('saml_wrapping_detected', `the Response holds ${direct.length} assertions and ${encryptedAssertions.length} encrypted ones`);
+  }
+  const assertion = direct[0];
+  checkPlacement(elements, assertion, response);
+  return { response, assertion, encryptedAssertion: encryptedAssertions[0] };
+}
+
+/** The Assertion of a decrypted EncryptedAssertion, held to the same shape as a plain one. */
+export function locateDecrypted(doc: Document): Element {
+  const assertion = doc.documentElement!;
+  const rootName = assertion.localName;
+  if (!is(assertion, NS.assertion, 'Assertion')) throw new StructureRefused('saml_encrypted_assertion', `the EncryptedAssertion holds a ${rootName}, not an Assertion`);
+  const elements = allElements(doc);
+  const encrypted = elements.find(isEncrypted);
+  // EncryptedID and EncryptedAttribute inside an assertion: not supported (S31).
+  if (encrypted) throw new StructureRefused('saml_encrypted_assertion', `the decrypted Assertion carries ${encrypted.localName}; only whole assertions may be encrypted`);
+  uniqueIds(elements);
+  checkPlacement(elements, assertion, undefined);
+  return assertion;
+}
+
+/** S14: xml-crypto finds a Reference's target by any attribute whose local name is ID, Id or id. */
+function uniqueIds(elements: Element[]): void {
   const seen = new Set<string>();
   for (const el of elements) {
     const attrs = el.attributes;
@@ -55,27 +85,24 @@ export function locate(doc: Document): Located {
       seen.add(a.value);
     }
   }
+}
 
-  const direct = children(response, NS.assertion, 'Assertion');
-  // Any element called Assertion counts, whatever its namespace: other parsers match on the local name.
-  const all = elements.filter((el) => el.localName === 'Assertion');
-  if (direct.length > 1) throw new StructureRefused('saml_wrapping_detected', `the Response holds ${direct.length} assertions`);
-  const assertion = direct[0];
-  // Assertions the IdP put in the signed assertion's Advice are allowed, and never read (S19).
+/**
+ * No Assertion but `assertion` (and those in its Advice, never read: S19), whatever its namespace
+ * (other parsers match on the local name); Signatures only enveloped in the Response or the
+ * Assertion, or inside Advice, which the assertion's own signature covers.
+ */
+function checkPlacement(elements: Element[], assertion: Element | undefined, response: Element | undefined): void {
   const advice = assertion ? children(assertion, NS.assertion, 'Advice') : [];
-  const stray = all.filter((el) => el !== assertion && !advice.some((a) => within(el, a)));
+  const stray = elements.filter((el) => el.localName === 'Assertion' && el !== assertion && !advice.some((a) => within(el, a)));
   if (stray.length > 0) {
     const parent = stray[0]!.parentNode as Element | null;
     throw new StructureRefused('saml_wrapping_detected', `an Assertion sits inside ${parent?.localName ?? 'the document'}, outside the place of the one assertion`);
   }
-
-  // Signatures may only be enveloped in the Response or the Assertion (or inside Advice, which the
-  // assertion's own signature covers).
   for (const sig of elements.filter((el) => el.localName === 'Signature')) {
     const parent = sig.parentNode;
     const placed = is(sig, NS.dsig, 'Signature')
-      && (parent === response || (assertion !== undefined && parent === assertion) || advice.some((a) => within(sig, a)));
+      && ((response !== undefined && parent === response) || (assertion !== undefined && parent === assertion) || advice.some((a) => within(sig, a)));
     if (!placed) throw new StructureRefused('saml_signature_invalid', 'a Signature sits where no signature belongs');
   }
-  return { response, assertion };
 }

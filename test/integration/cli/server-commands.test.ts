@@ -95,6 +95,21 @@ describe('hatrack keys', () => {
     expect(existsSync(join(dir, 'certs/hatrack.next.crt'))).toBe(false);
   });
 
+  it('--decryption does the same for the SAML decryption key, apart from the signing key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    const show = await hatrack(['keys', '--decryption'], { cwd: dir });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('generated certs/hatrack-sp.key');
+    expect(statSync(join(dir, 'certs/hatrack-sp.key')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dir, 'certs/hatrack.key'))).toBe(false);
+    const rotate = await hatrack(['keys', 'rotate', '--decryption'], { cwd: dir });
+    expect(rotate.stdout).toContain('created the next decryption key');
+    const nextCert = readFileSync(join(dir, 'certs/hatrack-sp.next.crt'), 'utf8');
+    expect((await hatrack(['keys', 'promote', '--decryption'], { cwd: dir })).code).toBe(0);
+    expect(readFileSync(join(dir, 'certs/hatrack-sp.crt'), 'utf8')).toBe(nextCert);
+    expect((await hatrack(['keys', 'metadata', '--decryption'], { cwd: dir })).code).toBe(2);
+  });
+
   it('refuses to promote when no next key waits', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
     const r = await hatrack(['keys', 'promote'], { cwd: dir });

@@ -879,11 +879,11 @@ describe('conditions, encryption, status, transport (S30–S33)', () => {
     response(doc).replaceChild(encrypted, assertion(doc));
   };
 
-  it('S31 an EncryptedAssertion (no decryption key is configured) → saml_encrypted_assertion', async () => {
+  it('S31 an EncryptedAssertion on a connector that decrypts none (assertionEncryption: off) → saml_encrypted_assertion', async () => {
     await refusesSp('saml_encrypted_assertion', { signing: 'none', tamper: (doc) => encryptedAssertion(doc, 'http://www.w3.org/2009/xmlenc11#aes256-gcm') }, responseSigned);
   });
 
-  it('S31 an EncryptedAssertion with a weak algorithm (aes128-cbc) → saml_encrypted_assertion', async () => {
+  it('S31 an EncryptedAssertion on a connector that decrypts none, whatever its algorithm → saml_encrypted_assertion (the algorithm lists: encrypted.test.ts)', async () => {
     await refusesSp('saml_encrypted_assertion', { signing: 'none', tamper: (doc) => encryptedAssertion(doc, 'http://www.w3.org/2001/04/xmlenc#aes128-cbc') }, responseSigned);
   });
 

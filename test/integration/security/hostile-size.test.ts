@@ -143,6 +143,13 @@ function acs(): Attempt[] {
     named('30 000 character references in the NameID', samlBody({ tamperText: inNameId('&#x41;'.repeat(30_000)) })),
     named('one attribute value of 180 000 characters', samlBody({ tamperText: (x) => x.replace('<saml2p:Response ', `<saml2p:Response x="${'a'.repeat(180_000)}" `) })),
     named('a RelayState of 250 000 spaces and "!" beside a valid response', samlBody({}, `a${' '.repeat(250_000)}!`)),
+    named('an EncryptedAssertion of 180 000 characters of ciphertext', samlBody({ tamperText: (x) => x.replace(/<saml2:Assertion[\s\S]*<\/saml2:Assertion>/,
+      `<saml2:EncryptedAssertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/>`
+      + '<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>'
+      + `<xenc:CipherData><xenc:CipherValue>${'A'.repeat(344)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>`
+      + `<xenc:CipherData><xenc:CipherValue>${'QUFB'.repeat(45_000)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml2:EncryptedAssertion>`) })),
+    named('an EncryptedAssertion with 4 000 EncryptedKey elements', samlBody({ tamperText: (x) => x.replace(/<saml2:Assertion[\s\S]*<\/saml2:Assertion>/,
+      `<saml2:EncryptedAssertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"/>${'<xenc:EncryptedKey xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"/>'.repeat(4000)}</saml2:EncryptedAssertion>`) })),
     { ...named('900 groups, valid (accepted)', samlBody({ spec: groups(900, (i) => `aws#prod#Role${i}`) })), status: 303 },
     { ...named('800 groups of spaces then "!", valid', samlBody({ spec: groups(800, (i) => `aws#${' '.repeat(40)}${i}!`) })), status: 303 },
     { ...named('the same 700 groups, valid', samlBody({ spec: groups(700, () => `aws#prod#${'a'.repeat(60)}!`) })), status: 303 },

@@ -34,7 +34,7 @@ export function harness(k: Keys, options: Partial<SamlConnectorOptions> = {}, st
     idpSsoUrl: IDP.ssoUrl,
     idpCerts: [k.idp.certPem],
     ...options,
-  }, { store: recording, clock, log });
+  }, { store: recording, clock, log, decryptionKeys: [k.sp, k.spNext] });
   return { connector, store: recording, clock, log };
 }
 

@@ -6,7 +6,9 @@
 // - `tamper`: a change made after signing (wrapping, injection, swapped values), to prove that
 //   nothing outside the signature is ever believed.
 
+import { createPublicKey } from 'node:crypto';
 import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import * as xmlenc from 'xml-encryption';
 import { SignedXml } from 'xml-crypto';
 import { generateSigningKeyPair } from '../../../src/aws/keys.ts';
 import {
@@ -37,18 +39,60 @@ export interface Keys {
   next: SigningKey;
   /** An attacker's key: never configured. */
   attacker: SigningKey;
+  /** Hatrack's SP decryption keys, current and next (what the IdP encrypts to). */
+  sp: SigningKey;
+  spNext: SigningKey;
 }
 
 let keys: Promise<Keys> | undefined;
 
-/** Three throwaway key pairs, made once per test file (RSA generation takes a moment). */
+/** Throwaway key pairs, made once per test file (RSA generation takes a moment). */
 export function testKeys(): Promise<Keys> {
-  keys ??= Promise.all([
-    generateSigningKeyPair({ commonName: 'test-google-idp', now: new Date('2025-01-01T00:00:00Z') }),
-    generateSigningKeyPair({ commonName: 'test-google-idp-next', now: new Date('2025-01-01T00:00:00Z') }),
-    generateSigningKeyPair({ commonName: 'attacker', now: new Date('2025-01-01T00:00:00Z') }),
-  ]).then(([idp, next, attacker]) => ({ idp, next, attacker }));
+  const made = (commonName: string) => generateSigningKeyPair({ commonName, now: new Date('2025-01-01T00:00:00Z') });
+  keys ??= Promise.all([made('test-google-idp'), made('test-google-idp-next'), made('attacker'), made('hatrack-sp'), made('hatrack-sp-next')])
+    .then(([idp, next, attacker, sp, spNext]) => ({ idp, next, attacker, sp, spNext }));
   return keys;
+}
+
+export interface EncryptOptions {
+  /** The certificate the IdP encrypts to; default Hatrack's current SP certificate. */
+  certPem?: string;
+  /** Content encryption URI; default AES-256-GCM. */
+  dataAlgorithm?: string;
+  /** Key transport URI; default RSA-OAEP (MGF1). */
+  keyAlgorithm?: string;
+  /** A change to the EncryptedAssertion's text, before the Response is signed. */
+  tamper?: (encryptedAssertion: string) => string;
+  /** Replaces the assertion's text before it is encrypted (e.g. to add an EncryptedID inside). */
+  plaintext?: (assertion: string) => string;
+}
+
+/**
+ * A response whose Assertion is encrypted as IdPs do it: the Assertion signed first (signing
+ * `assertion` or `both`), then encrypted to the SP's certificate in its place, then the Response
+ * signed over the ciphertext (signing `response` or `both`).
+ */
+export async function makeEncryptedResponse(k: Keys, o: MakeOptions & { encrypt?: EncryptOptions } = {}): Promise<MadeResponse> {
+  const signing = o.signing ?? 'assertion';
+  const inner = makeResponse(k, { ...o, signing: signing === 'both' || signing === 'assertion' ? 'assertion' : 'none' });
+  const start = inner.xml.indexOf('<saml2:Assertion');
+  const end = inner.xml.indexOf('</saml2:Assertion>') + '</saml2:Assertion>'.length;
+  const e = o.encrypt ?? {};
+  const plaintext = (e.plaintext ?? ((a: string) => a))(inner.xml.slice(start, end));
+  const encrypted = await new Promise<string>((resolve, reject) => {
+    xmlenc.encrypt(plaintext, {
+      rsa_pub: createPublicKey(e.certPem ?? k.sp.certPem).export({ type: 'spki', format: 'pem' }) as string,
+      pem: e.certPem ?? k.sp.certPem,
+      encryptionAlgorithm: (e.dataAlgorithm ?? 'http://www.w3.org/2009/xmlenc11#aes256-gcm') as xmlenc.EncryptionAlgorithm,
+      keyEncryptionAlgorithm: (e.keyAlgorithm ?? 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p') as xmlenc.KeyEncryptionAlgorithm,
+      disallowEncryptionWithInsecureAlgorithm: false,
+      warnInsecureAlgorithm: false,
+    }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+  const element = (e.tamper ?? ((x: string) => x))(`<saml2:EncryptedAssertion xmlns:saml2="${SAML_NS.assertion}">${encrypted}</saml2:EncryptedAssertion>`);
+  let xml = inner.xml.slice(0, start) + element + inner.xml.slice(end);
+  if (signing === 'response' || signing === 'both') xml = signResponse(xml, 'response', o.key ?? k.idp, o.signOptions);
+  return { xml, samlResponse: encodeResponse(xml), assertionId: inner.assertionId };
 }
 
 export const PEOPLE = {

@@ -10,7 +10,7 @@ import { SAML_NS, first, makeResponse, response, assertion, evilCopy, setText, t
 
 const dir = join(import.meta.dirname, '../../fixtures/saml');
 const pair = await generateSigningKeyPair({ commonName: 'frozen-fixture-google-idp', now: new Date('2026-01-01T00:00:00Z') });
-const k: Keys = { idp: pair, next: pair, attacker: pair };
+const k: Keys = { idp: pair, next: pair, attacker: pair, sp: pair, spNext: pair };
 const fixed = (name: string) => ({ spec: { assertionId: `_fixture-${name}`, responseId: `_fixture-response-${name}` } });
 
 const fixtures: Record<string, string> = {

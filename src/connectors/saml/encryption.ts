@@ -8,7 +8,7 @@
 // one and the same refusal, so that no failure tells an attacker more than another.
 import type { Element } from '@xmldom/xmldom';
 import xmlenc from 'xml-encryption';
-import { NS, NODE, attr, children, is, isElement } from './xml.ts';
+import { NS, attr, children, hasCommentOrInstruction, is } from './xml.ts';
 
 export const ENCRYPTION_MODES = ['off', 'optional', 'required'] as const;
 export type EncryptionMode = (typeof ENCRYPTION_MODES)[number];
@@ -54,20 +54,10 @@ function only(parent: Element, ns: string, localName: string, what: string): Ele
   return found[0]!;
 }
 
-function noCommentsOrInstructions(el: Element): void {
-  const stack: Element[] = [el];
-  while (stack.length > 0) {
-    const e = stack.pop()!;
-    for (let c = e.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === NODE.COMMENT || c.nodeType === NODE.PROCESSING_INSTRUCTION) throw shape('the EncryptedAssertion contains a comment or processing instruction');
-      if (isElement(c)) stack.push(c);
-    }
-  }
-}
 
 /** The content algorithm's name when `el` (an EncryptedAssertion) has the one shape and algorithms accepted. */
 export function checkEncryptedAssertion(el: Element, allowed: readonly DataEncryptionName[]): DataEncryptionName {
-  noCommentsOrInstructions(el);
+  if (hasCommentOrInstruction(el)) throw shape('the EncryptedAssertion contains a comment or processing instruction');
   for (const child of children(el)) {
     const known = child.namespaceURI === NS.xenc && (child.localName === 'EncryptedData' || child.localName === 'EncryptedKey');
     if (!known) throw shape(`the EncryptedAssertion contains ${child.localName}`);

@@ -14,7 +14,7 @@ import {
   digestAlgorithmTable, signatureAlgorithmTable, type DigestAlgorithmName, type SignatureAlgorithmName,
 } from './algorithms.ts';
 import type { PolicyRefusal } from './errors.ts';
-import { NS, NODE, XmlRefused, attr, children, hasNonText, is, isElement, parseSamlXml, wholeText } from './xml.ts';
+import { NS, XmlRefused, attr, children, hasCommentOrInstruction, hasNonText, is, parseSamlXml, wholeText } from './xml.ts';
 
 export interface SignaturePolicy {
   /** Pinned PEM certificates; one of them must verify the signature. */
@@ -65,16 +65,6 @@ function only(parent: Element, localName: string, what: string): Element {
   return found[0]!;
 }
 
-function noCommentsOrInstructions(el: Element, what: string): void {
-  const stack: Element[] = [el];
-  while (stack.length > 0) {
-    const e = stack.pop()!;
-    for (let c = e.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === NODE.COMMENT || c.nodeType === NODE.PROCESSING_INSTRUCTION) throw invalid(`${what} contains a comment or processing instruction`);
-      if (isElement(c)) stack.push(c);
-    }
-  }
-}
 
 /** Checks the shape and algorithms of `signature`, enveloped in `target`, before any cryptography. */
 export function checkSignatureShape(signature: Element, target: Element, policy: SignaturePolicy): void {
@@ -87,7 +77,7 @@ export function checkSignatureShape(signature: Element, target: Element, policy:
   }
   const signedInfo = only(signature, 'SignedInfo', 'the signature');
   const signatureValue = only(signature, 'SignatureValue', 'the signature');
-  noCommentsOrInstructions(signedInfo, 'SignedInfo');
+  if (hasCommentOrInstruction(signedInfo)) throw invalid('SignedInfo contains a comment or processing instruction');
   if (hasNonText(signatureValue) || !isBase64Binary(wholeText(signatureValue))) throw invalid('SignatureValue is not plain base64');
 
   const c14n = attr(only(signedInfo, 'CanonicalizationMethod', 'SignedInfo'), 'Algorithm');

@@ -181,6 +181,19 @@ export function wholeText(el: Element): string {
   return out;
 }
 
+/** True when a comment or processing instruction lies anywhere below the element. */
+export function hasCommentOrInstruction(el: Element): boolean {
+  const stack: Element[] = [el];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    for (let c = e.firstChild; c; c = c.nextSibling) {
+      if (c.nodeType === COMMENT || c.nodeType === PROCESSING_INSTRUCTION) return true;
+      if (isElement(c)) stack.push(c);
+    }
+  }
+  return false;
+}
+
 /** True when the element holds anything but text (elements, comments, processing instructions). */
 export function hasNonText(el: Element): boolean {
   for (let c = el.firstChild; c; c = c.nextSibling) {

@@ -202,4 +202,3 @@ export function hasNonText(el: Element): boolean {
   return false;
 }
 
-export const NODE = { ELEMENT, TEXT, COMMENT, PROCESSING_INSTRUCTION } as const;

@@ -1,5 +1,6 @@
 // The system programs the test suite needs, and where each is found.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface Prerequisite { name: string; debian: string; why: string; found: boolean }
 
@@ -22,5 +23,7 @@ export function systemPrerequisites(): Prerequisite[] {
     { name: CHROMIUM, debian: 'chromium', why: 'end-to-end tests drive headless Chromium', found: runs(CHROMIUM, ['--version']) },
     { name: `${AWS_CLI} (v2)`, debian: 'awscli', why: 'issued keys are proven with the AWS CLI', found: runs(AWS_CLI, ['--version'], /aws-cli\/2\./) },
     { name: 'xmlsec1', debian: 'xmlsec1', why: 'minted assertions are verified by the C reference verifier', found: runs('xmlsec1', ['--version']) },
+    { name: 'php (with its XML extension)', debian: 'php-cli php-xml', why: 'SimpleSAMLphp, a third-party SAML IdP, runs on PHP\'s built-in server', found: runs('php', ['-r', 'exit(class_exists("DOMDocument") ? 0 : 1);']) },
+    { name: '/usr/share/simplesamlphp', debian: 'simplesamlphp', why: 'SAML logins are tested against SimpleSAMLphp', found: existsSync('/usr/share/simplesamlphp/www/saml2/idp/SSOService.php') },
   ];
 }

@@ -27,6 +27,9 @@ export interface TestBrokerOptions {
   clock?: Clock;
   /** Config `aws.federationEndpoint`; default an address where nothing listens. */
   federationEndpoint?: string;
+  /** More connectors (SAML ones at another IdP), and rules for them. */
+  moreConnectors?: unknown[];
+  moreRoles?: unknown[];
 }
 
 export interface TestBroker {
@@ -69,6 +72,7 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
         id: 'google', type: 'saml', idpEntityId: IDP.entityId, idpSsoUrl: IDP.ssoUrl, idpCerts: [k.idp.certPem],
         allowIdpInitiated: true, allowInsecureHttp: true, assertionEncryption: 'optional',
       },
+      ...options.moreConnectors ?? [],
     ],
     accounts: { prod: '111111111111' },
     // The test IdP's alice is in aws-admins@corp.example; the demo people's groups are admins and power-users.
@@ -76,6 +80,7 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
       { group: 'aws-admins@corp.example', connector: 'google', role: 'arn:aws:iam::{prod}:role/Admin' },
       { group: 'admins', connector: 'demo', role: 'arn:aws:iam::{prod}:role/Admin' },
       { groupPattern: '^aws#(?<account>[a-z]+)#(?<role>[A-Za-z0-9+=.@_-]{1,64})$', connector: 'google', role: 'arn:aws:iam::{account}:role/{role}' },
+      ...options.moreRoles ?? [],
     ],
     // Nothing listens at the STS endpoint: minting is other tests' business.
     aws: { stsEndpoint: 'http://127.0.0.1:9/', federationEndpoint: options.federationEndpoint ?? 'http://127.0.0.1:9/federation' },

@@ -18,11 +18,18 @@ function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
 }
 
+function save(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
+}
+
 export async function completeSignIn(req: Request, identity: Identity, deps: SignInDeps): Promise<void> {
   // W3: a new session ID at login; the pre-login session is gone.
   await regenerate(req);
   req.session.identity = toStored(identity);
   req.session.expiresAt = deps.clock.now().getTime() + deps.sessionTtlSeconds * 1000;
+  // Saved before the redirect is sent: express-session saves while the answer is already going out,
+  // and the next request, on any broker process, may arrive before a save made then (R6).
+  await save(req);
   countLogin(deps.metrics, identity.connector, 'ok');
   deps.log.info('signed in', { connector: identity.connector, subject: identity.subject, email: identity.email, groups: identity.groups.length });
 }

@@ -74,6 +74,8 @@ export async function signedAssertion(input: SignedAssertionInput): Promise<Sign
       if (o.assertionEncryption === 'required') {
         throw fail('saml_assertion_not_encrypted', 'the Assertion is not encrypted (assertionEncryption: required)', 'encryption_required');
       }
+      // Which signatures there are is known before any is verified: a missing one is refused first (C2).
+      checkPresence(responseSignature, envelopedSignature(located.assertion!));
       verifiedResponse = responseSignature ? verify(input.xml, located.response, responseSignature) : undefined;
       // The Assertion's own signature covers the Assertion alone, so it is checked in the Response
       // cut down to its signed parts: unsigned padding beside it costs nothing (C2).
@@ -81,8 +83,7 @@ export async function signedAssertion(input: SignedAssertionInput): Promise<Sign
     }
 
     const assertionSignature = envelopedSignature(target.assertion);
-    if (responseSignature === undefined && assertionSignature === undefined) throw fail('saml_signature_missing', 'neither the Response nor the Assertion is signed');
-    if (required.assertion && assertionSignature === undefined) throw fail('saml_signature_missing', `the Assertion is not signed (requireSignatureOn: ${o.requireSignatureOn})`);
+    checkPresence(responseSignature, assertionSignature);
     const verifiedAssertion = assertionSignature ? verify(target.xml, target.assertion, assertionSignature) : undefined;
 
     let assertion: Element;
@@ -109,6 +110,12 @@ export async function signedAssertion(input: SignedAssertionInput): Promise<Sign
     if (e instanceof EncryptionRefused || e instanceof StructureRefused) throw fail(e.code, e.message);
     if (e instanceof XmlRefused) throw fail(e.problem === 'too_large' ? 'saml_response_too_large' : 'saml_response_malformed', `the decrypted assertion: ${e.message}`);
     throw e;
+  }
+
+  /** Refuses unless the signatures the requirement asks for, and at least one, are there. */
+  function checkPresence(responseSignature: Element | undefined, assertionSignature: Element | undefined): void {
+    if (responseSignature === undefined && assertionSignature === undefined) throw fail('saml_signature_missing', 'neither the Response nor the Assertion is signed');
+    if (required.assertion && assertionSignature === undefined) throw fail('saml_signature_missing', `the Assertion is not signed (requireSignatureOn: ${o.requireSignatureOn})`);
   }
 
   /** The decrypted Assertion and the document it stands in; `covered`: the Response's signature covers the ciphertext. */

@@ -84,6 +84,13 @@ describe('refused before any signature is verified', () => {
     expectNoVerifierRan();
   });
 
+  it('a signature the connector requires is missing (only the Response signed, the Assertion required) → saml_signature_missing', async () => {
+    const h = harness(k, { allowIdpInitiated: true, requireSignatureOn: 'assertion' });
+    const r = makeResponse(k, { signing: 'response', tamperText: padded('<x/>'.repeat(4000)) });
+    await expectRefused(h, () => post(h, r.samlResponse), 'saml_signature_missing');
+    expectNoVerifierRan();
+  });
+
   it('a used assertion posted again with padding → saml_replayed, for the price of one lookup', async () => {
     const h = harness(k, { allowIdpInitiated: true });
     const r = makeResponse(k);

@@ -8,7 +8,10 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /** A clock that stands still until moved; for tests. */
 export class FixedClock implements Clock {
-  constructor(private current: Date) {}
+  private current: Date;
+  constructor(current: Date) {
+    this.current = current;
+  }
   now(): Date {
     return new Date(this.current);
   }

@@ -7,17 +7,18 @@ export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 502 | 5
 export class HatrackError extends Error {
   override readonly name = 'HatrackError';
 
-  constructor(
-    /** Stable, machine-readable code, e.g. `oidc_state_mismatch`; tests assert on it. */
-    readonly code: string,
-    readonly status: HttpStatus,
-    /** A plain sentence for the person at the browser or terminal. */
-    message: string,
-    /** Extra context for the log (never secrets). */
-    readonly detail?: string,
-    options?: { cause?: unknown },
-  ) {
+  /** Stable, machine-readable code, e.g. `oidc_state_mismatch`; tests assert on it. */
+  readonly code: string;
+  readonly status: HttpStatus;
+  /** Extra context for the log (never secrets). */
+  readonly detail?: string;
+
+  /** `message`: a plain sentence for the person at the browser or terminal. */
+  constructor(code: string, status: HttpStatus, message: string, detail?: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.code = code;
+    this.status = status;
+    if (detail !== undefined) this.detail = detail;
   }
 }
 

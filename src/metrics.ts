@@ -4,7 +4,11 @@
 export class Metrics {
   private readonly counters = new Map<string, { help: string; values: Map<string, number> }>();
 
-  constructor(private readonly prefix = 'hatrack_') {}
+  private readonly prefix: string;
+
+  constructor(prefix = 'hatrack_') {
+    this.prefix = prefix;
+  }
 
   inc(name: string, help: string, labels: Record<string, string> = {}): void {
     let counter = this.counters.get(name);

@@ -5,10 +5,10 @@ import { ConfigError } from '../config/load.ts';
 import { configSource, loadConfigFrom } from './config-source.ts';
 import type { Io } from './main.ts';
 
-export function checkConfigCommand(flag: string | undefined, io: Io, options: { strict?: boolean } = {}): number {
+export async function checkConfigCommand(flag: string | undefined, io: Io, options: { strict?: boolean } = {}): Promise<number> {
   const source = configSource(flag);
   try {
-    const { warnings } = loadConfigFrom(source);
+    const { warnings } = await loadConfigFrom(source);
     for (const w of warnings) io.err(`warning: ${w.path}: ${w.message}`);
     const what = source.kind === 'file' ? source.path : 'no configuration file, so the built-in demo';
     if (warnings.length > 0 && options.strict) {

@@ -117,8 +117,8 @@ export function formatExplanation(loaded: LoadedConfig, identity: Identity, resu
   return lines.join('\n');
 }
 
-export function explainCommand(values: CliValues, io: Io): number {
-  const loaded = loadConfigFrom(configSource(values.config));
+export async function explainCommand(values: CliValues, io: Io): Promise<number> {
+  const loaded = await loadConfigFrom(configSource(values.config));
   const identity = identityFrom(values, loaded);
   const result = mapRoles(identity, loaded.rules);
   if (values.json) {

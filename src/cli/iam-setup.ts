@@ -24,7 +24,7 @@ const FORMATS = ['cloudformation', 'json'] as const;
 export async function iamSetupCommand(values: CliValues, io: Io): Promise<number> {
   const format = values.format ?? 'cloudformation';
   if (!(FORMATS as readonly string[]).includes(format)) throw fail.badRequest('iam_setup_usage', `--format must be ${FORMATS.join(' or ')}.`);
-  const { config, rules } = loadConfigFrom(configSource(values.config));
+  const { config, rules } = await loadConfigFrom(configSource(values.config));
 
   const keys = await loadOrCreateSigningKeys(signingKeyPaths(config));
   if (keys.created) io.err(`generated ${config.signing.key} and ${config.signing.cert}`);

@@ -37,7 +37,7 @@ function decryptionKeyPaths(config: Config): SigningKeyPaths & { nextKeyPath: st
 }
 
 export async function keysCommand(flag: string | undefined, action: string | undefined, io: Io, options: { decryption?: boolean } = {}): Promise<number> {
-  const { config } = loadConfigFrom(configSource(flag));
+  const { config } = await loadConfigFrom(configSource(flag));
   if (options.decryption) return decryptionKeysCommand(config, action, io);
   const signing = config.signing;
   const paths = signingKeyPaths(config);

@@ -2,7 +2,6 @@
 // and src/http know about terminals and exit codes.
 import { parseArgs } from 'node:util';
 import { isHatrackError } from '../errors.ts';
-import { ConfigError } from '../config/load.ts';
 
 const usage = `Usage: hatrack <command> [--config FILE] [options]
 
@@ -89,9 +88,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'serve':
         return await (await import('./serve.ts')).serveCommand(values.config, io);
       case 'check-config':
-        return (await import('./check-config.ts')).checkConfigCommand(values.config, io, { strict: values.strict === true });
+        return await (await import('./check-config.ts')).checkConfigCommand(values.config, io, { strict: values.strict === true });
       case 'explain':
-        return (await import('./explain.ts')).explainCommand(values, io);
+        return await (await import('./explain.ts')).explainCommand(values, io);
       case 'iam-setup':
         return await (await import('./iam-setup.ts')).iamSetupCommand(values, io);
       case 'keys':
@@ -101,7 +100,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         return 2;
     }
   } catch (e) {
-    if (e instanceof ConfigError) io.err(e.message);
+    // A ConfigError (config_invalid) lists every problem in its message; importing the class here
+    // would load the whole configuration stack for `hatrack --help` too.
+    if (isHatrackError(e) && e.code === 'config_invalid') io.err(e.message);
     else if (isHatrackError(e)) io.err(`hatrack: ${e.message}`);
     else io.err(`hatrack: ${(e as Error).message ?? String(e)}`);
     return 1;

@@ -2,7 +2,6 @@
 import { loadConfigFile } from '../config/load.ts';
 import { createLogger, levelFromEnv } from '../log.ts';
 import { startHatrack } from '../main.ts';
-import { startDemo } from '../dev/demo.ts';
 import { configSource } from './config-source.ts';
 import type { Io } from './main.ts';
 
@@ -18,6 +17,8 @@ export async function serveCommand(flag: string | undefined, io: Io): Promise<nu
   const source = configSource(flag);
   let close: () => Promise<void>;
   if (source.kind === 'demo') {
+    // Only the demo loads the demo (and its stand-ins): a real configuration never does.
+    const { startDemo } = await import('../dev/demo.ts');
     const demo = await startDemo({ port: port(process.env), log });
     close = demo.close;
     io.out(demo.banner);

@@ -25,8 +25,12 @@ export interface LoadedConfig {
 }
 
 export class ConfigError extends HatrackError {
-  constructor(readonly source: string, readonly problems: ConfigProblem[]) {
+  readonly source: string;
+  readonly problems: ConfigProblem[];
+  constructor(source: string, problems: ConfigProblem[]) {
     super('config_invalid', 500, `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${formatProblems(problems)}`);
+    this.source = source;
+    this.problems = problems;
   }
 }
 

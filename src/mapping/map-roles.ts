@@ -43,7 +43,10 @@ class Memberships {
   /** emailKey of the person's vouched-for address; undefined when the connector does not vouch for it. */
   readonly emailKey: string | undefined;
 
-  constructor(identity: Identity, rules: readonly CompiledRule[], readonly caseInsensitive: boolean) {
+  readonly caseInsensitive: boolean;
+
+  constructor(identity: Identity, rules: readonly CompiledRule[], caseInsensitive: boolean) {
+    this.caseInsensitive = caseInsensitive;
     this.email = identity.email;
     // Only the few names rules ask for are indexed: one lookup per group in a small set is far
     // cheaper than a map of ten thousand names.

@@ -29,8 +29,10 @@ export interface ParsedPattern {
 
 export class PatternSyntaxError extends Error {
   override readonly name = 'PatternSyntaxError';
-  constructor(message: string, readonly at: number) {
+  readonly at: number;
+  constructor(message: string, at: number) {
     super(`${message} (at character ${at + 1})`);
+    this.at = at;
   }
 }
 
@@ -49,7 +51,10 @@ class Parser {
   /** Where each `(?<name>` opener starts and how long it is. */
   private readonly namedOpeners: Array<{ at: number; length: number }> = [];
 
-  constructor(private readonly src: string) {
+  private readonly src: string;
+
+  constructor(src: string) {
+    this.src = src;
     this.end = src.length;
   }
 

@@ -35,7 +35,10 @@ interface Entry {
 
 class Keyspace {
   readonly entries = new Map<string, Entry>();
-  constructor(readonly maxEntries: number) {}
+  readonly maxEntries: number;
+  constructor(maxEntries: number) {
+    this.maxEntries = maxEntries;
+  }
 }
 
 const integer = /^-?\d+$/;

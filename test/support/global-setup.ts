@@ -1,5 +1,7 @@
 // Runs once before the suite: refuses to start when a system program the tests need is missing
-// (never skip silently), and starts a private redis-server on a free port unless REDIS_URL is set.
+// (never skip silently), compiles src/ to dist/ (the `hatrack` command the CLI tests run is the
+// compiled one, as installed), and starts a private redis-server on a free port unless REDIS_URL
+// is set.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,9 @@ export default async function setup(project: TestProject) {
     const lines = missing.map((p) => `  - ${p.name}: ${p.why} (Debian: apt-get install -y ${p.debian})`);
     throw new Error(`The tests need system programs that are missing:\n${lines.join('\n')}`);
   }
+
+  // Fresh compiled code for every run: a test of the command must not run yesterday's build.
+  execFileSync(process.execPath, [join(process.cwd(), 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
   if (process.env.REDIS_URL) {
     project.provide('redisUrl', process.env.REDIS_URL);

@@ -36,8 +36,10 @@ export type EncryptionProblem = 'saml_encryption_algorithm' | 'saml_encrypted_as
 
 export class EncryptionRefused extends Error {
   override readonly name = 'EncryptionRefused';
-  constructor(readonly code: EncryptionProblem, message: string) {
+  readonly code: EncryptionProblem;
+  constructor(code: EncryptionProblem, message: string) {
     super(message);
+    this.code = code;
   }
 }
 

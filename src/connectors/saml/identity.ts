@@ -15,8 +15,10 @@ const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
 export class IdentityRefused extends Error {
   override readonly name = 'IdentityRefused';
-  constructor(readonly code: SamlErrorCode, message: string) {
+  readonly code: SamlErrorCode;
+  constructor(code: SamlErrorCode, message: string) {
     super(message);
+    this.code = code;
   }
 }
 

@@ -15,8 +15,10 @@ export type OutlineProblem = 'too_large' | 'malformed' | 'forbidden';
 
 export class OutlineRefused extends Error {
   override readonly name = 'OutlineRefused';
-  constructor(readonly problem: OutlineProblem, message: string) {
+  readonly problem: OutlineProblem;
+  constructor(problem: OutlineProblem, message: string) {
     super(message);
+    this.problem = problem;
   }
 }
 

@@ -29,8 +29,10 @@ export class SignatureRefused extends Error {
   override readonly name = 'SignatureRefused';
   /** Set when the IdP meant well and a setting there would fix it (errors.ts POLICY_ADVICE). */
   readonly policy: PolicyRefusal | undefined;
-  constructor(readonly code: SignatureProblem, message: string, policy?: PolicyRefusal) {
+  readonly code: SignatureProblem;
+  constructor(code: SignatureProblem, message: string, policy?: PolicyRefusal) {
     super(message);
+    this.code = code;
     this.policy = policy;
   }
 }

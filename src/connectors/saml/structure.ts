@@ -18,8 +18,10 @@ export type StructureProblem =
 
 export class StructureRefused extends Error {
   override readonly name = 'StructureRefused';
-  constructor(readonly code: StructureProblem, message: string) {
+  readonly code: StructureProblem;
+  constructor(code: StructureProblem, message: string) {
     super(message);
+    this.code = code;
   }
 }
 

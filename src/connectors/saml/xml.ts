@@ -18,8 +18,10 @@ export type XmlProblem = 'too_large' | 'malformed' | 'forbidden';
 
 export class XmlRefused extends Error {
   override readonly name = 'XmlRefused';
-  constructor(readonly problem: XmlProblem, message: string) {
+  readonly problem: XmlProblem;
+  constructor(problem: XmlProblem, message: string) {
     super(message);
+    this.problem = problem;
   }
 }
 

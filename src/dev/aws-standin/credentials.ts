@@ -45,7 +45,11 @@ export class CredentialRegistry {
   /** Expired credentials are kept this long, so that late callers hear ExpiredToken rather than InvalidClientTokenId. */
   private readonly graceMs = 24 * 3600 * 1000;
 
-  constructor(private readonly clock: Clock) {}
+  private readonly clock: Clock;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
 
   issue(principal: SessionPrincipal, expiration: Date): IssuedCredentials {
     this.purge();
@@ -80,7 +84,11 @@ export class CredentialRegistry {
 export class ReplayCache {
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly clock: Clock) {}
+  private readonly clock: Clock;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
 
   has(id: string): boolean {
     this.purge();

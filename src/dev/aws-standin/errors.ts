@@ -38,12 +38,13 @@ export type StandinStatus = 400 | 403 | 404 | 405 | 413 | 500;
 export class StandinError extends Error {
   override readonly name = 'StandinError';
 
-  constructor(
-    readonly code: StandinErrorCode,
-    readonly status: StandinStatus,
-    message: string,
-  ) {
+  readonly code: StandinErrorCode;
+  readonly status: StandinStatus;
+
+  constructor(code: StandinErrorCode, status: StandinStatus, message: string) {
     super(message);
+    this.code = code;
+    this.status = status;
   }
 
   /** AWS's error `Type`: `Receiver` for faults on the service side, `Sender` for the rest. */

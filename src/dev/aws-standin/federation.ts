@@ -20,7 +20,11 @@ export class FederationStore {
   private readonly tokens = new Map<string, SigninGrant>();
   private readonly consoles = new Map<string, ConsoleView>();
 
-  constructor(private readonly clock: Clock) {}
+  private readonly clock: Clock;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
 
   issueToken(creds: IssuedCredentials, consoleExpiresAt: Date): string {
     this.purge();

@@ -98,7 +98,11 @@ export class IamDirectory {
   private readonly providers = new Map<string, SamlProvider>();
   private readonly roles = new Map<string, Role>();
 
-  constructor(private readonly accountIdFor: (arn: string) => string = accountOfArn) {}
+  private readonly accountIdFor: (arn: string) => string;
+
+  constructor(accountIdFor: (arn: string) => string = accountOfArn) {
+    this.accountIdFor = accountIdFor;
+  }
 
   /** Registers or replaces (as update-saml-provider does) a SAML provider from its IdP metadata. */
   registerSamlProvider(arn: string, metadataXml: string): SamlProvider {

@@ -13,8 +13,10 @@ export const NS = {
 
 export class XmlRejected extends Error {
   override readonly name = 'XmlRejected';
-  constructor(readonly reason: 'doctype' | 'malformed' | 'empty', message: string) {
+  readonly reason: 'doctype' | 'malformed' | 'empty';
+  constructor(reason: 'doctype' | 'malformed' | 'empty', message: string) {
     super(message);
+    this.reason = reason;
   }
 }
 

@@ -67,7 +67,12 @@ const MAX_BODY = 16 * 1024;
 
 class Expiring<V> {
   readonly #entries = new Map<string, { value: V; expiresAt: number }>();
-  constructor(private readonly ttlMs: number, private readonly now: () => number) {}
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  constructor(ttlMs: number, now: () => number) {
+    this.ttlMs = ttlMs;
+    this.now = now;
+  }
   add(value: V): string {
     if (this.#entries.size >= MAX_ENTRIES) this.sweep();
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);

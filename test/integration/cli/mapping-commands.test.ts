@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const bin = resolve('bin/hatrack.mjs');
+const bin = resolve('bin/hatrack.js');
 
 async function hatrack(args: string[], options: { cwd?: string } = {}) {
   try {

@@ -13,7 +13,7 @@ import { readAuthnRequest } from '../../../src/dev/saml-idp/authn-request.ts';
 import { freePort } from '../../support/redis.ts';
 import { IDP, makeResponse, testKeys, type Keys } from '../../support/saml/test-idp.ts';
 
-const hatrackBin = fileURLToPath(new URL('../../../bin/hatrack.mjs', import.meta.url));
+const hatrackBin = fileURLToPath(new URL('../../../bin/hatrack.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hatrack-two-processes-'));
 const processes: ChildProcess[] = [];
 let k: Keys;

@@ -1,7 +1,7 @@
 // Writes the frozen SAML fixtures in test/fixtures/saml: Google-shaped tile responses signed once by
 // a throwaway key (whose private half is not kept), named after the case they prove, in the manner
 // of node-saml's fixtures. They guard against a library upgrade changing what verifies.
-// Regenerate with: node bin/run-ts.mjs test/support/saml/write-fixtures.ts
+// Regenerate with: node test/support/saml/write-fixtures.ts   (Node 22.18 or newer: it runs the TypeScript as is)
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -17,7 +17,9 @@ function bytes(data: Source): Buffer {
 /** node:crypto behind the SDK's Checksum interface (HMAC when constructed with a secret). */
 class NodeSha256 {
   private h: Hash | Hmac;
-  constructor(private readonly secret?: Source) {
+  private readonly secret: Source | undefined;
+  constructor(secret?: Source) {
+    this.secret = secret;
     this.h = this.fresh();
   }
   private fresh(): Hash | Hmac {

@@ -92,14 +92,15 @@ describe('MemoryStore specifics', () => {
   it('the sweep timer does not keep the process alive', async () => {
     const root = fileURLToPath(new URL('../../../', import.meta.url));
     const code = [
-      "import { MemoryStore } from './src/store/memory.ts';",
-      "import { systemClock } from './src/clock.ts';",
+      // The compiled store (global setup builds dist/), as an installed Hatrack runs it.
+      "import { MemoryStore } from './dist/store/memory.js';",
+      "import { systemClock } from './dist/clock.js';",
       "const store = new MemoryStore({ clock: systemClock, sweepIntervalMs: 50 });",
       "await store.set('k', 'v', 60000);",
       "console.log('started');",
     ].join('\n');
     const { exitCode, stdout } = await new Promise<{ exitCode: number | null; stdout: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code],
+      const child = execFile(process.execPath, ['--input-type=module', '-e', code],
         { cwd: root, timeout: 20_000 }, (err, out) => resolve({ exitCode: err ? (child.exitCode ?? -1) : 0, stdout: out }));
     });
     expect(stdout.trim()).toBe('started');

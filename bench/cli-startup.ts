@@ -1,0 +1,50 @@
+// How long `hatrack --help` takes to start, as installed (npm pack, then npm install -g into a
+// temporary prefix: compiled JavaScript), as a ratio to `node -e 0` on the same node, the two run
+// interleaved in one process so that the machine's noise falls on both. Prints the median of each
+// and the median ratio with min and max over rounds. Extra arguments name another command to
+// measure the same way (e.g. an older checkout: node bench/cli-startup.ts node ../old/bin/hatrack.mjs --help).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+const work = mkdtempSync(join(tmpdir(), 'hatrack-bench-cli-'));
+const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
+try {
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: resolve('.'), env, encoding: 'utf8' }).trim().split('\n').pop()!;
+  execFileSync('npm', ['install', '-g', '--prefix', join(work, 'prefix'), '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball)], { env, stdio: 'ignore' });
+
+  const commands: Record<string, string[]> = {
+    'node -e 0': [process.execPath, '-e', '0'],
+    'hatrack --help (installed)': [join(work, 'prefix', 'bin', 'hatrack'), '--help'],
+  };
+  const extra = process.argv.slice(2);
+  if (extra.length > 0) commands[extra.join(' ')] = extra;
+
+  const wall = (argv: string[]): number => {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(argv[0]!, argv.slice(1), { env, stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}`);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  for (const argv of Object.values(commands)) for (let i = 0; i < 3; i++) wall(argv); // warm the file cache
+
+  const rounds = 15;
+  const perRound = 5;
+  const times = new Map<string, number[]>(Object.keys(commands).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < perRound; i++) {
+      for (const [name, argv] of Object.entries(commands)) times.get(name)!.push(wall(argv));
+    }
+  }
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
+  const base = times.get('node -e 0')!;
+  console.log(`start-up on node ${process.version}, ${rounds}×${perRound} interleaved runs; ratio to node -e 0 per round (median, min–max)`);
+  for (const [name, ms] of times) {
+    const ratios = Array.from({ length: rounds }, (_, r) => median(ms.slice(r * perRound, (r + 1) * perRound)) / median(base.slice(r * perRound, (r + 1) * perRound)));
+    console.log(`  ${name.padEnd(40)} ${median(ms).toFixed(1).padStart(7)} ms   ${median(ratios).toFixed(2)}× (${sorted(ratios)[0]!.toFixed(2)}–${sorted(ratios).at(-1)!.toFixed(2)})`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,97 @@
+// Hatrack as users install it: `npm pack`, then `npm install -g` of the tarball into a temporary
+// prefix, then the installed `hatrack` run from there — compiled JavaScript only (Node refuses to
+// strip types under node_modules, so an installed package cannot run TypeScript). And a real
+// configuration served from the compiled code loads nothing of the demo or the stand-ins
+// (dist/dev), nor any TypeScript source: every module the process resolves is recorded by a
+// resolve hook.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../support/redis.ts';
+
+const run = promisify(execFile);
+const root = resolve('.');
+const work = mkdtempSync(join(tmpdir(), 'hatrack-installed-'));
+// The node running this suite (24 and 22 in CI) runs the installed command too.
+const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
+let installed: string;
+
+const config = `
+publicUrl: http://localhost:3999
+connectors:
+  - { id: okta, type: oidc, issuer: https://corp.okta.com, clientId: hatrack, clientSecret: s3cret }
+accounts: { prod: "111111111111" }
+roles:
+  - { group: aws-admins, role: "arn:aws:iam::{prod}:role/Admin", sessionDuration: 8h }
+`;
+
+beforeAll(async () => {
+  const packed = await run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, env, maxBuffer: 16 * 1024 * 1024 });
+  const tarball = join(work, packed.stdout.trim().split('\n').pop()!);
+  await run('npm', ['install', '-g', '--prefix', join(work, 'prefix'), '--prefer-offline', '--no-audit', '--no-fund', tarball], { env, maxBuffer: 16 * 1024 * 1024 });
+  installed = join(work, 'prefix', 'bin', 'hatrack');
+  writeFileSync(join(work, 'hatrack.yaml'), config);
+}, 240_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const hatrack = (args: string[]) => run(installed, args, { cwd: work, env });
+
+describe('the installed package', () => {
+  it('ships compiled JavaScript only, no TypeScript sources', () => {
+    const pkg = join(work, 'prefix', 'lib', 'node_modules', 'hatrack');
+    const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(manifest.bin.hatrack).toBe('bin/hatrack.js');
+    expect(() => readFileSync(join(pkg, 'src', 'main.ts'))).toThrow();
+    expect(readFileSync(join(pkg, 'dist', 'main.js'), 'utf8')).not.toContain('.ts\'');
+  });
+
+  it('hatrack --help', async () => {
+    const { stdout } = await hatrack(['--help']);
+    expect(stdout).toContain('Usage: hatrack <command>');
+  });
+
+  it('hatrack check-config and hatrack explain, on a real configuration', async () => {
+    expect((await hatrack(['check-config'])).stdout).toBe('ok: hatrack.yaml\n');
+    const { stdout } = await hatrack(['explain', '--user', 'alice@corp.example', '--groups', 'aws-admins']);
+    expect(stdout).toContain('Admin in prod 111111111111, 8h');
+  });
+});
+
+describe('a real configuration served from the compiled code', () => {
+  it('loads nothing under dist/dev (the demo and the stand-ins) and no TypeScript', async () => {
+    const log = join(work, 'resolved.txt');
+    writeFileSync(join(work, 'hooks.mjs'), [
+      "import { appendFileSync } from 'node:fs';",
+      'export async function resolve(specifier, context, next) {',
+      '  const result = await next(specifier, context);',
+      "  if (result.url.startsWith('file:')) appendFileSync(process.env.HATRACK_TEST_RESOLVED, result.url + '\\n');",
+      '  return result;',
+      '}',
+    ].join('\n'));
+    writeFileSync(join(work, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(work, 'hooks.mjs')).href)});\n`);
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', pathToFileURL(join(work, 'register.mjs')).href, join(root, 'bin', 'hatrack.js'), 'serve', '--config', join(work, 'hatrack.yaml')], {
+      cwd: work, env: { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', HATRACK_TEST_RESOLVED: log }, stdio: 'ignore',
+    });
+    try {
+      let up = false;
+      for (let i = 0; i < 200 && !up; i++) {
+        up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(up).toBe(true);
+      // The pages a person sees: they load the templates and whatever the routes import lazily.
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/saml/metadata`)).status).toBe(200);
+    } finally {
+      child.kill();
+    }
+    const ours = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith(pathToFileURL(root).href) && !u.includes('/node_modules/'));
+    expect(ours.some((u) => u.includes('/dist/main.js'))).toBe(true);
+    expect(ours.filter((u) => u.includes('/dist/dev/') || u.includes('/src/') || u.endsWith('.ts'))).toEqual([]);
+  }, 60_000);
+});

@@ -85,8 +85,7 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
     if (e instanceof XmlRefused) {
       throw fail(e.problem === 'too_large' ? 'saml_response_too_large' : e.problem === 'forbidden' ? 'saml_xml_forbidden' : 'saml_response_malformed', e.message);
     }
-    if (e instanceof StructureRefused) throw fail(e.code, e.message);
-    if (e instanceof SignatureRefused) throw fail(e.code, e.message, e.policy);
+    if (e instanceof StructureRefused || e instanceof SignatureRefused) throw fail(e.code, e.message, e.policy);
     throw e;
   }
 

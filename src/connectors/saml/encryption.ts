@@ -8,6 +8,7 @@
 // one and the same refusal, so that no failure tells an attacker more than another.
 import type { Element } from '@xmldom/xmldom';
 import xmlenc from 'xml-encryption';
+import { Refused } from './refused.ts';
 import { NS, attr, children, hasCommentOrInstruction, is } from './xml.ts';
 
 export const ENCRYPTION_MODES = ['off', 'optional', 'required'] as const;
@@ -34,13 +35,8 @@ const OAEP_DIGESTS = new Set(['http://www.w3.org/2000/09/xmldsig#sha1', 'http://
 
 export type EncryptionProblem = 'saml_encryption_algorithm' | 'saml_encrypted_assertion' | 'saml_decryption_failed';
 
-export class EncryptionRefused extends Error {
+export class EncryptionRefused extends Refused<EncryptionProblem> {
   override readonly name = 'EncryptionRefused';
-  readonly code: EncryptionProblem;
-  constructor(code: EncryptionProblem, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface DecryptionKey {

@@ -9,17 +9,13 @@ import { normaliseIdentity, type Identity } from '../../identity.ts';
 import { emailDomain, inAllowedDomains } from '../domains.ts';
 import type { SamlErrorCode } from './errors.ts';
 import type { ResolvedSamlOptions } from './options.ts';
+import { Refused } from './refused.ts';
 import { NS, attr, children, wholeText } from './xml.ts';
 
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
-export class IdentityRefused extends Error {
+export class IdentityRefused extends Refused<SamlErrorCode> {
   override readonly name = 'IdentityRefused';
-  readonly code: SamlErrorCode;
-  constructor(code: SamlErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface AssertionContent {

@@ -13,7 +13,7 @@ import {
   CANONICALIZATION_ALGORITHMS, DIGEST_ALGORITHMS, ENVELOPED_SIGNATURE, EXC_C14N, SIGNATURE_ALGORITHMS,
   digestAlgorithmTable, signatureAlgorithmTable, type DigestAlgorithmName, type SignatureAlgorithmName,
 } from './algorithms.ts';
-import type { PolicyRefusal } from './errors.ts';
+import { Refused } from './refused.ts';
 import { NS, XmlRefused, attr, children, hasCommentOrInstruction, hasNonText, is, parseSamlXml, wholeText } from './xml.ts';
 
 export interface SignaturePolicy {
@@ -25,16 +25,8 @@ export interface SignaturePolicy {
 
 export type SignatureProblem = 'saml_signature_invalid' | 'saml_signature_algorithm' | 'saml_signature_untrusted';
 
-export class SignatureRefused extends Error {
+export class SignatureRefused extends Refused<SignatureProblem> {
   override readonly name = 'SignatureRefused';
-  /** Set when the IdP meant well and a setting there would fix it (errors.ts POLICY_ADVICE). */
-  readonly policy: PolicyRefusal | undefined;
-  readonly code: SignatureProblem;
-  constructor(code: SignatureProblem, message: string, policy?: PolicyRefusal) {
-    super(message);
-    this.code = code;
-    this.policy = policy;
-  }
 }
 
 const SHA1 = new Set(['http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'http://www.w3.org/2000/09/xmldsig#sha1', 'http://www.w3.org/2000/09/xmldsig#dsa-sha1']);

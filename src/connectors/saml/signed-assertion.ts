@@ -106,8 +106,7 @@ export async function signedAssertion(input: SignedAssertionInput): Promise<Sign
       ...(target.decryptionKey && { decryptionKey: target.decryptionKey }),
     };
   } catch (e) {
-    if (e instanceof SignatureRefused) throw fail(e.code, e.message, e.policy);
-    if (e instanceof EncryptionRefused || e instanceof StructureRefused) throw fail(e.code, e.message);
+    if (e instanceof SignatureRefused || e instanceof EncryptionRefused || e instanceof StructureRefused) throw fail(e.code, e.message, e.policy);
     if (e instanceof XmlRefused) throw fail(e.problem === 'too_large' ? 'saml_response_too_large' : 'saml_response_malformed', `the decrypted assertion: ${e.message}`);
     throw e;
   }

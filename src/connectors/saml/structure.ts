@@ -7,6 +7,7 @@
 // Nothing read here feeds the identity: that comes only from the verified bytes (signature.ts).
 
 import type { Document, Element } from '@xmldom/xmldom';
+import { Refused } from './refused.ts';
 import { NS, allElements, attr, children, is, within } from './xml.ts';
 
 export type StructureProblem =
@@ -16,13 +17,8 @@ export type StructureProblem =
   | 'saml_wrapping_detected'
   | 'saml_signature_invalid';
 
-export class StructureRefused extends Error {
+export class StructureRefused extends Refused<StructureProblem> {
   override readonly name = 'StructureRefused';
-  readonly code: StructureProblem;
-  constructor(code: StructureProblem, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface Located {

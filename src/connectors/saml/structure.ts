@@ -8,7 +8,7 @@
 
 import type { Document, Element } from '@xmldom/xmldom';
 import { Refused } from './refused.ts';
-import { NS, allElements, attr, children, is, within } from './xml.ts';
+import { NS, allElements, attr, branchOf, children, is } from './xml.ts';
 
 export type StructureProblem =
   | 'saml_response_malformed'
@@ -44,7 +44,7 @@ export function locate(doc: Document): Located {
   const elements = allElements(doc);
   // S31: the only encrypted content Hatrack decrypts is an EncryptedAssertion in the Assertion's place.
   const encryptedAssertions = children(response, NS.assertion, 'EncryptedAssertion');
-  const elsewhere = elements.find((el) => isEncrypted(el) && !encryptedAssertions.some((ea) => within(el, ea)));
+  const elsewhere = elements.find((el) => isEncrypted(el) && !is(branchOf(el, response), NS.assertion, 'EncryptedAssertion'));
   if (elsewhere) throw new StructureRefused('saml_encrypted_assertion', `the Response carries ${elsewhere.localName} outside an EncryptedAssertion; only encrypted assertions are supported`);
   uniqueIds(elements);
 
@@ -91,8 +91,8 @@ function uniqueIds(elements: Element[]): void {
  * Assertion, or inside Advice, which the assertion's own signature covers.
  */
 function checkPlacement(elements: Element[], assertion: Element | undefined, response: Element | undefined): void {
-  const advice = assertion ? children(assertion, NS.assertion, 'Advice') : [];
-  const stray = elements.filter((el) => el.localName === 'Assertion' && el !== assertion && !advice.some((a) => within(el, a)));
+  const inAdvice = (el: Element) => assertion !== undefined && is(branchOf(el, assertion), NS.assertion, 'Advice');
+  const stray = elements.filter((el) => el.localName === 'Assertion' && el !== assertion && !inAdvice(el));
   if (stray.length > 0) {
     const parent = stray[0]!.parentNode as Element | null;
     throw new StructureRefused('saml_wrapping_detected', `an Assertion sits inside ${parent?.localName ?? 'the document'}, outside the place of the one assertion`);
@@ -100,7 +100,7 @@ function checkPlacement(elements: Element[], assertion: Element | undefined, res
   for (const sig of elements.filter((el) => el.localName === 'Signature')) {
     const parent = sig.parentNode;
     const placed = is(sig, NS.dsig, 'Signature')
-      && ((response !== undefined && parent === response) || (assertion !== undefined && parent === assertion) || advice.some((a) => within(sig, a)));
+      && ((response !== undefined && parent === response) || (assertion !== undefined && parent === assertion) || inAdvice(sig));
     if (!placed) throw new StructureRefused('saml_signature_invalid', 'a Signature sits where no signature belongs');
   }
 }

@@ -35,8 +35,9 @@ const MAX_DEPTH = 64;
 
 /**
  * What a SAML message may hold. A Google response is some 30 elements plus one per group; 5 000
- * leaves room for thousands of groups, and keeps the most that any one POST can make Hatrack parse
- * and canonicalise within a few milliseconds' work (bench/acs-hostile.ts).
+ * leaves room for thousands of groups and bounds what one POST costs (bench/acs-hostile.ts):
+ * unsigned padding a few milliseconds, since it is cut away before the second verifier; elements
+ * inside a signed part some 50 µs each, mostly xml-crypto looking up IDs by XPath while digesting.
  */
 export const DEFAULT_XML_LIMITS: OutlineLimits = { maxElements: 5000, maxDepth: MAX_DEPTH, maxAttributesPerElement: 64 };
 
@@ -154,10 +155,14 @@ export function allElements(doc: Document): Element[] {
   return out;
 }
 
-/** True when `node` is `ancestor` or lies inside it. */
-export function within(node: Node, ancestor: Node): boolean {
-  for (let n: Node | null = node; n; n = n.parentNode) if (n === ancestor) return true;
-  return false;
+/**
+ * The child of `parent` that is `node` or holds it; undefined when `node` is not inside `parent`.
+ * One walk up from `node`: asked of every element, it costs their number times the depth, where
+ * comparing each with a list of containers would cost their number squared (SECURITY.md C1).
+ */
+export function branchOf(node: Node, parent: Node): Element | undefined {
+  for (let n: Node | null = node; n; n = n.parentNode) if (n.parentNode === parent) return isElement(n) ? n : undefined;
+  return undefined;
 }
 
 /** An attribute without a namespace; undefined when absent (an empty value is kept). */

@@ -7,6 +7,7 @@ import { FixedClock } from '../src/clock.ts';
 import { createSamlConnector } from '../src/connectors/saml/index.ts';
 import { buildResponse, encodeResponse, signResponse, type SigningKey } from '../src/dev/saml-idp/response.ts';
 import { MemoryStore } from '../src/store/memory.ts';
+import { median, ratioSpread } from './stats.ts';
 
 const now = new Date('2026-03-02T09:30:00Z');
 const clock = new FixedClock(now);
@@ -65,11 +66,9 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const baseline = results.get('valid login (the baseline)')!;
 console.log(`ACS CPU per response, ${rounds} rounds × ${perRound}; ratio to a valid login measured in the same round (median, min–max)`);
 for (const [name, ms] of results) {
   const ratios = ms.map((m, i) => m / baseline[i]!);
-  console.log(`  ${name.padEnd(60)} ${median(ms).toFixed(2).padStart(7)} ms   ${median(ratios).toFixed(2)}× (${sorted(ratios)[0]!.toFixed(2)}–${sorted(ratios).at(-1)!.toFixed(2)})`);
+  console.log(`  ${name.padEnd(60)} ${median(ms).toFixed(2).padStart(7)} ms   ${ratioSpread(ratios)}`);
 }

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { median, ratioSpread } from './stats.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hatrack-bench-cli-'));
 const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
@@ -37,13 +38,11 @@ try {
       for (const [name, argv] of Object.entries(commands)) times.get(name)!.push(wall(argv));
     }
   }
-  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-  const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
   const base = times.get('node -e 0')!;
   console.log(`start-up on node ${process.version}, ${rounds}×${perRound} interleaved runs; ratio to node -e 0 per round (median, min–max)`);
   for (const [name, ms] of times) {
     const ratios = Array.from({ length: rounds }, (_, r) => median(ms.slice(r * perRound, (r + 1) * perRound)) / median(base.slice(r * perRound, (r + 1) * perRound)));
-    console.log(`  ${name.padEnd(40)} ${median(ms).toFixed(1).padStart(7)} ms   ${median(ratios).toFixed(2)}× (${sorted(ratios)[0]!.toFixed(2)}–${sorted(ratios).at(-1)!.toFixed(2)})`);
+    console.log(`  ${name.padEnd(40)} ${median(ms).toFixed(1).padStart(7)} ms   ${ratioSpread(ratios)}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -6,6 +6,7 @@
 import { validateConfig } from '../src/config/load.ts';
 import { mapRoles } from '../src/mapping/map-roles.ts';
 import type { Identity } from '../src/identity.ts';
+import { median, msPerCall } from './stats.ts';
 
 const { rules } = validateConfig({
   publicUrl: 'https://hatrack.example.com',
@@ -53,12 +54,6 @@ const cases: Array<[string, Identity]> = [
   ['10 000 near misses + 1 MB name, case-insensitive connector', person([...nearMisses.map((n) => n.toUpperCase()), megabyte], 'entra')],
 ];
 
-function time(fn: () => void, n: number): number {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) fn();
-  return Number(process.hrtime.bigint() - start) / n / 1e6;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const BUDGET_MS = 10;
 let worst = 0;
@@ -71,8 +66,8 @@ for (const [name, identity] of cases) {
   const mapMs: number[] = [];
   const baseMs: number[] = [];
   for (let r = 0; r < 11; r++) {
-    mapMs.push(time(map, repeat));
-    baseMs.push(time(base, repeat));
+    mapMs.push(msPerCall(map, repeat));
+    baseMs.push(msPerCall(base, repeat));
   }
   const m = median(mapMs);
   const b = median(baseMs);

@@ -6,6 +6,7 @@ import { generateSigningKeyPair } from '../src/aws/keys.ts';
 import { createXmlSigner } from '../src/aws/signer.ts';
 import { mintAwsResponse } from '../src/aws/mint.ts';
 import type { Identity } from '../src/identity.ts';
+import { median, msPerCall } from './stats.ts';
 import type { Grant } from '../src/mapping/types.ts';
 
 const keys = await generateSigningKeyPair();
@@ -19,11 +20,6 @@ const grant: Grant = {
 const key = createPrivateKey(keys.keyPem);
 const sample = mintAwsResponse(identity, grant, idp, new Date());
 
-function time(fn: () => void, n: number): number {
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) fn();
-  return Number(process.hrtime.bigint() - start) / n / 1e6;
-}
 
 const mint = () => { mintAwsResponse(identity, grant, idp, new Date()); };
 const bare = () => { createSign('RSA-SHA256').update(sample).sign(key); };
@@ -33,10 +29,9 @@ const rounds = 10;
 const mintMs: number[] = [];
 const bareMs: number[] = [];
 for (let r = 0; r < rounds; r++) {
-  mintMs.push(time(mint, 100));
-  bareMs.push(time(bare, 100));
+  mintMs.push(msPerCall(mint, 100));
+  bareMs.push(msPerCall(bare, 100));
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const m = median(mintMs);
 const b = median(bareMs);
 console.log(`mintAwsResponse: ${m.toFixed(3)} ms per assertion (median of ${rounds}×100)`);

@@ -2,10 +2,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { createAuditLog } from './audit/audit.ts';
 import { awsEndpoints } from './aws/partition.ts';
-import { loadOrCreateKeyPairs, loadOrCreateSigningKeys } from './aws/keys.ts';
+import { keyFilePaths, loadOrCreateKeyPairs, loadOrCreateSigningKeys } from './aws/keys.ts';
 import { createXmlSigner } from './aws/signer.ts';
 import { idpMetadataXml } from './aws/metadata.ts';
 import { closeStsClients } from './aws/sts.ts';
@@ -17,7 +16,7 @@ import type { Config } from './config/schema.ts';
 import type { RedirectConnector } from './connectors/connector.ts';
 import { createOidcConnector } from './connectors/oidc/index.ts';
 import { createSamlConnector } from './connectors/saml/index.ts';
-import type { DecryptionKey } from './connectors/saml/encryption.ts';
+import { DECRYPTION_CERT_NAME, type DecryptionKey } from './connectors/saml/encryption.ts';
 import { readIdpCert } from './config/idp-certs.ts';
 import type { Express } from 'express';
 import { createApp } from './http/app.ts';
@@ -82,13 +81,8 @@ function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log:
  */
 async function loadDecryptionKeys(config: Config, baseDir: string, log: Logger): Promise<DecryptionKey[]> {
   if (!config.connectors.some((c) => c.type === 'saml' && c.assertionEncryption !== 'off')) return [];
-  const d = config.decryption;
-  const keys = await loadOrCreateKeyPairs({
-    keyPath: resolve(baseDir, d.key), certPath: resolve(baseDir, d.cert),
-    nextKeyPath: resolve(baseDir, d.nextKey), nextCertPath: resolve(baseDir, d.nextCert),
-    commonName: 'hatrack-sp-decryption',
-  });
-  if (keys.created) log.info('generated a new SAML decryption key and certificate', { cert: d.cert });
+  const keys = await loadOrCreateKeyPairs({ ...keyFilePaths(config.decryption, baseDir), commonName: DECRYPTION_CERT_NAME });
+  if (keys.created) log.info('generated a new SAML decryption key and certificate', { cert: config.decryption.cert });
   for (const warning of keys.warnings) log.warn(warning);
   return [keys.current, ...(keys.next ? [keys.next] : [])];
 }
@@ -102,12 +96,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   // Rules that can never grant and the like: the config is valid, but an admin wants to know.
   for (const w of loaded.warnings) log.warn(`config: ${w.path}: ${w.message}`);
 
-  const keys = await loadOrCreateSigningKeys({
-    keyPath: resolve(baseDir, config.signing.key),
-    certPath: resolve(baseDir, config.signing.cert),
-    nextKeyPath: resolve(baseDir, config.signing.nextKey),
-    nextCertPath: resolve(baseDir, config.signing.nextCert),
-  });
+  const keys = await loadOrCreateSigningKeys(keyFilePaths(config.signing, baseDir));
   if (keys.created) log.info('generated a new signing key and certificate', { cert: config.signing.cert });
   for (const warning of keys.warnings) log.warn(warning);
   const signer = createXmlSigner(keys);

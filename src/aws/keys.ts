@@ -15,7 +15,7 @@
 // ask for more bits with `keyBits`.
 import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { generate } from 'selfsigned';
 import { HatrackError } from '../errors.ts';
 
@@ -316,20 +316,10 @@ function publicView(all: { current: { keyPem: string; certPem: string }; next?: 
 }
 
 /**
- * Loads the signing key and certificate, generating both (RSA, self-signed, ~10 years, files mode
- * 0600, parent directory created 0700) when neither exists. A next certificate waiting from a
- * rotation is returned so that metadata can publish it before the switch.
- */
-export async function loadOrCreateSigningKeys(options: SigningKeyPaths & KeyGenerationOptions): Promise<LoadedSigningKeys> {
-  const all = await loadAll(options, options);
-  const warnings = await permissionWarnings([options.keyPath, ...(options.nextKeyPath ? [options.nextKeyPath] : [])]);
-  return { ...publicView(all), created: all.created, warnings };
-}
-
-/**
- * The same files, loaded or created the same way, with the next pair's private key too: a
- * decryption key is needed for whatever an IdP encrypted to the next certificate as soon as the
- * SP metadata publishes it, before the switch (the SAML connectors' decryption key).
+ * Loads a key and its certificate, generating both (RSA, self-signed, ~10 years, files mode 0600,
+ * parent directory created 0700) when neither exists, and the next pair waiting from a rotation,
+ * private key included: a decryption key is needed for whatever an IdP encrypted to the next
+ * certificate as soon as the SP metadata publishes it, before the switch.
  */
 export async function loadOrCreateKeyPairs(options: SigningKeyPaths & KeyGenerationOptions): Promise<{
   current: { keyPem: string; certPem: string };
@@ -340,6 +330,33 @@ export async function loadOrCreateKeyPairs(options: SigningKeyPaths & KeyGenerat
   const all = await loadAll(options, options);
   const warnings = await permissionWarnings([options.keyPath, ...(options.nextKeyPath ? [options.nextKeyPath] : [])]);
   return { ...all, warnings };
+}
+
+/**
+ * The signing key, loaded or created the same way; of a next pair only its certificate, so that
+ * metadata can publish it before the switch (the next key signs nothing until promoted).
+ */
+export async function loadOrCreateSigningKeys(options: SigningKeyPaths & KeyGenerationOptions): Promise<LoadedSigningKeys> {
+  const { created, warnings, ...pairs } = await loadOrCreateKeyPairs(options);
+  return { ...publicView(pairs), created, warnings };
+}
+
+/** The file names of a key, its certificate and the next pair, as configuration gives them. */
+export interface KeyFiles {
+  key: string;
+  cert: string;
+  nextKey: string;
+  nextCert: string;
+}
+
+/** The paths of `files`, relative names taken from `baseDir`. */
+export function keyFilePaths(files: KeyFiles, baseDir = process.cwd()): SigningKeyPaths & { nextKeyPath: string; nextCertPath: string } {
+  return {
+    keyPath: resolve(baseDir, files.key),
+    certPath: resolve(baseDir, files.cert),
+    nextKeyPath: resolve(baseDir, files.nextKey),
+    nextCertPath: resolve(baseDir, files.nextCert),
+  };
 }
 
 /**

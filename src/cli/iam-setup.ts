@@ -10,13 +10,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../errors.ts';
-import { loadOrCreateSigningKeys } from '../aws/keys.ts';
+import { keyFilePaths, loadOrCreateSigningKeys } from '../aws/keys.ts';
 import { idpMetadataXml } from '../aws/metadata.ts';
 import { awsEndpoints } from '../aws/partition.ts';
 import { cloudFormationTemplate, iamSetupJson, planIamSetup, type AccountSetup } from '../aws/iam-setup.ts';
 import { idpEntityId, publicBaseUrl } from '../config/derived.ts';
 import { configSource, loadConfigFrom } from './config-source.ts';
-import { signingKeyPaths } from './keys.ts';
 import type { CliValues, Io } from './main.ts';
 
 const FORMATS = ['cloudformation', 'json'] as const;
@@ -26,7 +25,7 @@ export async function iamSetupCommand(values: CliValues, io: Io): Promise<number
   if (!(FORMATS as readonly string[]).includes(format)) throw fail.badRequest('iam_setup_usage', `--format must be ${FORMATS.join(' or ')}.`);
   const { config, rules } = await loadConfigFrom(configSource(values.config));
 
-  const keys = await loadOrCreateSigningKeys(signingKeyPaths(config));
+  const keys = await loadOrCreateSigningKeys(keyFilePaths(config.signing));
   if (keys.created) io.err(`generated ${config.signing.key} and ${config.signing.cert}`);
   for (const w of keys.warnings) io.err(`warning: ${w}`);
   const certificates = [keys.current.certPem, ...(keys.next ? [keys.next.certPem] : [])];

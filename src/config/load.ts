@@ -10,6 +10,7 @@ import { lintRules } from '../mapping/lint.ts';
 import { HatrackError } from '../errors.ts';
 import { awsEndpoints, partitionOfRegion } from '../aws/partition.ts';
 import { readIdpCert } from './idp-certs.ts';
+import { dataEncryptionPermitted } from '../connectors/saml/options.ts';
 
 /** A validated configuration, with the role rules resolved for the mapping engine. */
 export interface LoadedConfig {
@@ -75,8 +76,7 @@ function crossChecks(config: Config): ConfigProblem[] {
     if (ids.has(c.id)) problems.push({ path: `connectors[${i}].id`, message: `duplicate connector id "${c.id}"` });
     ids.add(c.id);
     if (c.type === 'saml') {
-      // CBC's padding can be an oracle unless a signature refuses altered ciphertext first (docs/decisions/0002).
-      if (c.dataEncryptionAlgorithms?.some((a) => a.endsWith('-cbc')) && c.requireSignatureOn !== 'response' && c.requireSignatureOn !== 'both') {
+      if (c.dataEncryptionAlgorithms && !dataEncryptionPermitted(c.dataEncryptionAlgorithms, c.requireSignatureOn)) {
         problems.push({ path: `connectors[${i}].dataEncryptionAlgorithms`, message: 'may list an -cbc algorithm only with requireSignatureOn: response or both, so that the Response\'s signature covers the ciphertext' });
       }
       c.idpCerts.forEach((cert, j) => {

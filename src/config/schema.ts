@@ -48,6 +48,9 @@ const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case let
  */
 const secret = z.string().min(1, 'must not be empty');
 
+/** A connector's `allowedDomains`: at least one domain name when set. */
+const domainList = z.array(z.string().refine((d) => isDomainName(d.toLowerCase()), 'must be a domain name')).min(1).optional();
+
 const oidcConnector = z.strictObject({
   id,
   type: z.literal('oidc'),
@@ -77,7 +80,7 @@ const oidcConnector = z.strictObject({
    */
   groupsCaseInsensitive: z.boolean().default(false),
   /** Only emails in these domains get in (exact domain, case-insensitive; like Google's `hd`). */
-  allowedDomains: z.array(z.string().refine((d) => isDomainName(d.toLowerCase()), 'must be a domain name')).min(1).optional(),
+  allowedDomains: domainList,
   /**
    * The provider verifies every address it sends, so rules' `email` may match it even without an
    * `email_verified: true` claim (Entra ID sends none). Default false.
@@ -118,7 +121,7 @@ const samlConnector = z.strictObject({
   firstNameAttribute: z.string().min(1).optional(),
   lastNameAttribute: z.string().min(1).optional(),
   /** Only emails in these domains get in (like Google's `hd`). */
-  allowedDomains: z.array(z.string().refine((d) => isDomainName(d.toLowerCase()), 'must be a domain name')).min(1).optional(),
+  allowedDomains: domainList,
   /**
    * The IdP verifies every address it sends (Google Workspace: the accounts' own addresses), so
    * rules' `email` may match it. Default false: SAML carries no per-address verification.
@@ -233,6 +236,16 @@ const aws = z.strictObject({
   sourceIdentity: z.string().regex(/^(email|subject|name|claim:[^.\s]+(\.[^.\s]+)*)$/, 'must be email, subject, name or claim:<path>').default('email'),
 });
 
+/** A key, its certificate, and the next pair during a rotation: `<stem>.key`, `.crt`, `.next.key`, `.next.crt` unless named. */
+function keyFiles(stem: string) {
+  return {
+    key: z.string().default(`${stem}.key`),
+    cert: z.string().default(`${stem}.crt`),
+    nextKey: z.string().default(`${stem}.next.key`),
+    nextCert: z.string().default(`${stem}.next.crt`),
+  };
+}
+
 export const configSchema = z.strictObject({
   publicUrl: httpUrl,
   /**
@@ -265,26 +278,13 @@ export const configSchema = z.strictObject({
     .default({ ttl: 8 * 3600 }),
   signing: z
     .strictObject({
-      key: z.string().default('certs/hatrack.key'),
-      cert: z.string().default('certs/hatrack.crt'),
-      nextKey: z.string().default('certs/hatrack.next.key'),
-      nextCert: z.string().default('certs/hatrack.next.crt'),
+      ...keyFiles('certs/hatrack'),
       /** The IdP entity ID uploaded to IAM; default `<publicUrl>/saml/metadata`. */
       entityId: z.string().min(1).optional(),
     })
-    .default({
-      key: 'certs/hatrack.key', cert: 'certs/hatrack.crt',
-      nextKey: 'certs/hatrack.next.key', nextCert: 'certs/hatrack.next.crt',
-    }),
+    .prefault({}),
   /** The key SAML connectors decrypt assertions with (generated when absent), published in their SP metadata. */
-  decryption: z
-    .strictObject({
-      key: z.string().default('certs/hatrack-sp.key'),
-      cert: z.string().default('certs/hatrack-sp.crt'),
-      nextKey: z.string().default('certs/hatrack-sp.next.key'),
-      nextCert: z.string().default('certs/hatrack-sp.next.crt'),
-    })
-    .default({ key: 'certs/hatrack-sp.key', cert: 'certs/hatrack-sp.crt', nextKey: 'certs/hatrack-sp.next.key', nextCert: 'certs/hatrack-sp.next.crt' }),
+  decryption: z.strictObject(keyFiles('certs/hatrack-sp')).prefault({}),
   connectors: z.array(connector).min(1, 'at least one connector is needed'),
   accounts: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'alias must be letters, digits, _ or -'), account).default({}),
   roles: z.array(roleRule).default([]),

@@ -3,7 +3,7 @@
 // (once, for every connector, by normaliseIdentity in src/identity.ts), never trimmed (trimming
 // would strip invisible characters such as U+FEFF and let "\uFEFFadmins" match "admins"), and never
 // interpreted in any other way.
-import { isAscii } from '../unicode.ts';
+import { isAscii, nfc } from '../unicode.ts';
 
 /**
  * Names longer than this are ignored by mapping: no rule may name one (config refuses it), so
@@ -38,7 +38,7 @@ export function normaliseGroup(name: string): string {
  * letters ignoring case (providers treat addresses so; only ASCII, for the reason below).
  */
 export function emailKey(address: string): string {
-  return foldAsciiCase(address.normalize('NFC'));
+  return foldAsciiCase(nfc(address));
 }
 
 /**

@@ -18,7 +18,6 @@ export interface TagSpec {
   transitive: boolean;
 }
 
-
 export function compileSessionTags(
   tags: Record<string, string> | undefined,
   transitiveKeys: string[] | undefined,

@@ -83,7 +83,7 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
     located = locate(parsed.doc);
   } catch (e) {
     if (e instanceof XmlRefused) {
-      throw fail(e.problem === 'too_large' ? 'saml_response_too_large' : e.problem === 'forbidden' ? 'saml_xml_forbidden' : 'saml_response_malformed', e.message);
+      throw fail(e.code === 'too_large' ? 'saml_response_too_large' : e.code === 'forbidden' ? 'saml_xml_forbidden' : 'saml_response_malformed', e.message);
     }
     if (e instanceof StructureRefused || e instanceof SignatureRefused) throw fail(e.code, e.message, e.policy);
     throw e;

@@ -39,6 +39,9 @@ export class EncryptionRefused extends Refused<EncryptionProblem> {
   override readonly name = 'EncryptionRefused';
 }
 
+/** The subject CN of the SP decryption certificates Hatrack generates. */
+export const DECRYPTION_CERT_NAME = 'hatrack-sp-decryption';
+
 export interface DecryptionKey {
   keyPem: string;
   certPem: string;
@@ -52,7 +55,6 @@ function only(parent: Element, ns: string, localName: string, what: string): Ele
   return found[0]!;
 }
 
-
 /** The content algorithm's name when `el` (an EncryptedAssertion) has the one shape and algorithms accepted. */
 export function checkEncryptedAssertion(el: Element, allowed: readonly DataEncryptionName[]): DataEncryptionName {
   if (hasCommentOrInstruction(el)) throw shape('the EncryptedAssertion contains a comment or processing instruction');
@@ -62,7 +64,7 @@ export function checkEncryptedAssertion(el: Element, allowed: readonly DataEncry
   }
   const data = only(el, NS.xenc, 'EncryptedData', 'the EncryptedAssertion');
   const method = attr(only(data, NS.xenc, 'EncryptionMethod', 'the EncryptedData'), 'Algorithm');
-  const name = (Object.keys(DATA_ENCRYPTION_ALGORITHMS) as DataEncryptionName[]).find((n) => DATA_ENCRYPTION_ALGORITHMS[n] === method);
+  const name = DATA_ENCRYPTION_NAMES.find((n) => DATA_ENCRYPTION_ALGORITHMS[n] === method);
   if (name === undefined || !allowed.includes(name)) {
     throw new EncryptionRefused('saml_encryption_algorithm', `content encryption ${method ?? '(none)'} is not allowed (allowed: ${allowed.join(', ')})`);
   }

@@ -24,6 +24,15 @@ export function signaturesRequired(r: SignatureRequirement): { assertion: boolea
   return { assertion: r === 'assertion' || r === 'both', response: r === 'response' || r === 'both' };
 }
 
+/**
+ * Whether these content encryptions may be accepted under this requirement: CBC has no integrity
+ * of its own, so its padding can be an oracle unless the Response's signature, which covers the
+ * ciphertext, is required and refuses altered ciphertext first (docs/decisions/0002).
+ */
+export function dataEncryptionPermitted(algorithms: readonly DataEncryptionName[], r: SignatureRequirement): boolean {
+  return !algorithms.some(isCbc) || signaturesRequired(r).response;
+}
+
 export const NAMEID_FORMAT_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 /** AuthnContextClassRef values that mean more than one factor was used. */
@@ -201,8 +210,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
   const dataEncryptionAlgorithms = o.dataEncryptionAlgorithms ?? [...DEFAULT_DATA_ENCRYPTION];
   check(Array.isArray(dataEncryptionAlgorithms) && dataEncryptionAlgorithms.length > 0 && dataEncryptionAlgorithms.every((a) => DATA_ENCRYPTION_NAMES.includes(a)),
     `dataEncryptionAlgorithms must be some of ${DATA_ENCRYPTION_NAMES.join(', ')}`);
-  // CBC's padding can be an oracle unless a signature refuses altered ciphertext first (docs/decisions/0002).
-  check(!dataEncryptionAlgorithms.some(isCbc) || signaturesRequired(requireSignatureOn).response,
+  check(dataEncryptionPermitted(dataEncryptionAlgorithms, requireSignatureOn),
     'dataEncryptionAlgorithms may list an -cbc algorithm only with requireSignatureOn: response or both (the Response\'s signature must cover the ciphertext)');
   check(o.allowIdpInitiated === undefined || typeof o.allowIdpInitiated === 'boolean', 'allowIdpInitiated must be true or false');
 

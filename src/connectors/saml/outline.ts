@@ -11,15 +11,13 @@
 // disagreement is a refusal. The root's children are kept by position, so that a document can be
 // cut down to the parts a signature covers without re-serialising them (acs.ts, second opinion).
 
-export type OutlineProblem = 'too_large' | 'malformed' | 'forbidden';
+import { Refused } from './refused.ts';
 
-export class OutlineRefused extends Error {
-  override readonly name = 'OutlineRefused';
-  readonly problem: OutlineProblem;
-  constructor(problem: OutlineProblem, message: string) {
-    super(message);
-    this.problem = problem;
-  }
+export type XmlProblem = 'too_large' | 'malformed' | 'forbidden';
+
+/** A SAML message refused as XML: by this scan, or by the parse after it (xml.ts). */
+export class XmlRefused extends Refused<XmlProblem> {
+  override readonly name = 'XmlRefused';
 }
 
 export interface OutlineLimits {
@@ -48,7 +46,7 @@ const REWRITTEN_BY_PARSER = /[\u0085\u2028\u2029]/;
 const NAME_END = /[ \t\r\n/>]/;
 const ATTRIBUTE_NAME_END = /[ \t\r\n=/<>"']/;
 
-const malformed = (message: string) => new OutlineRefused('malformed', message);
+const malformed = (message: string) => new XmlRefused('malformed', message);
 
 export function outlineXml(xml: string, limits: OutlineLimits): XmlOutline {
   if (REWRITTEN_BY_PARSER.test(xml)) throw malformed('XML holds U+0085, U+2028 or U+2029, which the parser would change into a line feed');
@@ -73,7 +71,7 @@ export function outlineXml(xml: string, limits: OutlineLimits): XmlOutline {
       at = after(xml, ']]>', lt + 9, 'an unclosed CDATA section');
       continue;
     }
-    if (xml[lt + 1] === '!') throw new OutlineRefused('forbidden', 'XML with a DOCTYPE or declarations is refused');
+    if (xml[lt + 1] === '!') throw new XmlRefused('forbidden', 'XML with a DOCTYPE or declarations is refused');
     if (xml[lt + 1] === '?') {
       // Only the XML declaration, and only as the very first thing (XML 1.0 §2.8).
       if (lt !== 0 || !/^<\?xml[ \t\r\n]/.test(xml.slice(0, 6))) throw malformed('XML processing instructions are refused');
@@ -92,7 +90,7 @@ export function outlineXml(xml: string, limits: OutlineLimits): XmlOutline {
 
     const tag = startTag(xml, lt, limits.maxAttributesPerElement);
     elements++;
-    if (elements > limits.maxElements) throw new OutlineRefused('too_large', `XML has more than ${limits.maxElements} elements`);
+    if (elements > limits.maxElements) throw new XmlRefused('too_large', `XML has more than ${limits.maxElements} elements`);
     if (depth === 0) {
       if (rootStartTag !== undefined) throw malformed('XML has several root elements');
       rootStartTag = { start: lt, end: tag.end };
@@ -102,7 +100,7 @@ export function outlineXml(xml: string, limits: OutlineLimits): XmlOutline {
     }
     if (!tag.selfClosing) {
       depth++;
-      if (depth > limits.maxDepth) throw new OutlineRefused('too_large', `XML is nested more than ${limits.maxDepth} deep`);
+      if (depth > limits.maxDepth) throw new XmlRefused('too_large', `XML is nested more than ${limits.maxDepth} deep`);
     }
     at = tag.end;
   }
@@ -145,7 +143,7 @@ function startTag(xml: string, lt: number, maxAttributes: number): { name: strin
     if (quote !== '"' && quote !== "'") throw malformed('an attribute value without quotes');
     i = after(xml, quote, q + 1, 'an unclosed attribute value');
     attributes++;
-    if (attributes > maxAttributes) throw new OutlineRefused('too_large', `an element has more than ${maxAttributes} attributes`);
+    if (attributes > maxAttributes) throw new XmlRefused('too_large', `an element has more than ${maxAttributes} attributes`);
   }
 }
 

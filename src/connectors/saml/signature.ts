@@ -59,7 +59,6 @@ function only(parent: Element, localName: string, what: string): Element {
   return found[0]!;
 }
 
-
 /** Checks the shape and algorithms of `signature`, enveloped in `target`, before any cryptography. */
 export function checkSignatureShape(signature: Element, target: Element, policy: SignaturePolicy): void {
   const targetId = attr(target, 'ID');

@@ -17,6 +17,9 @@ import { SignatureRefused, algorithmsOf, checkSignatureShape, envelopedSignature
 import { StructureRefused, locateDecrypted, type Located } from './structure.ts';
 import { DEFAULT_XML_LIMITS, NS, XmlRefused, children, parseSamlMessage } from './xml.ts';
 
+/** The algorithms node-saml's verifier does not know (acs.ts skips its second opinion for them). */
+const SHA384: readonly string[] = [SIGNATURE_ALGORITHMS['rsa-sha384'], DIGEST_ALGORITHMS.sha384];
+
 export interface SignedAssertion {
   /** The Assertion, from verified (or, when encrypted, signature-covered and decrypted) bytes. */
   assertion: Element;
@@ -97,17 +100,16 @@ export async function signedAssertion(input: SignedAssertionInput): Promise<Sign
       if (inner.length !== 1) throw fail('saml_wrapping_detected', `the signed Response holds ${inner.length} assertions`);
       assertion = inner[0]!;
     }
-    const sha384 = [SIGNATURE_ALGORITHMS['rsa-sha384'], DIGEST_ALGORITHMS.sha384] as string[];
     return {
       assertion,
       response: verifiedResponse?.element ?? located.response,
       responseSigned: verifiedResponse !== undefined,
-      usesSha384: [responseSignature, assertionSignature].some((sig) => sig !== undefined && algorithmsOf(sig).some((a) => sha384.includes(a))),
+      usesSha384: [responseSignature, assertionSignature].some((sig) => sig !== undefined && algorithmsOf(sig).some((a) => SHA384.includes(a))),
       ...(target.decryptionKey && { decryptionKey: target.decryptionKey }),
     };
   } catch (e) {
     if (e instanceof SignatureRefused || e instanceof EncryptionRefused || e instanceof StructureRefused) throw fail(e.code, e.message, e.policy);
-    if (e instanceof XmlRefused) throw fail(e.problem === 'too_large' ? 'saml_response_too_large' : 'saml_response_malformed', `the decrypted assertion: ${e.message}`);
+    if (e instanceof XmlRefused) throw fail(e.code === 'too_large' ? 'saml_response_too_large' : 'saml_response_malformed', `the decrypted assertion: ${e.message}`);
     throw e;
   }
 

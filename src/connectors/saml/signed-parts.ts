@@ -1,8 +1,8 @@
 // What node-saml's second verification is given (SECURITY.md C2: give the second verifier only what
 // the signature covers). A Response signed as a whole goes as it came. A Response whose Assertion
 // alone is signed is cut down to the parts node-saml reads — its start tag, Issuer, Status and the
-// Assertion (or EncryptedAssertion), each exactly as the IdP's bytes have them — so that unsigned padding (Extensions,
-// anything else beside the Assertion) costs node-saml nothing. Nothing is re-serialised: the
+// Assertion (or EncryptedAssertion), each exactly as the IdP's bytes have them — so that unsigned
+// padding (Extensions, anything else beside the Assertion) costs node-saml nothing. Nothing is re-serialised: the
 // Assertion the second verifier checks is the very text Hatrack verified.
 import type { Element } from '@xmldom/xmldom';
 import type { XmlOutline } from './outline.ts';

@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { generateSigningKeyPair } from '../../aws/keys.ts';
 import { escapeXmlAttr } from '../../aws/xml.ts';
 import { systemClock, type Clock } from '../../clock.ts';
+import { readCookie } from '../../http/cookies.ts';
 import type { Logger } from '../../log.ts';
 import type { DemoPerson } from '../demo-people.ts';
 import { AuthnRequestRefused, readAuthnRequest } from './authn-request.ts';
@@ -114,14 +115,6 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieValue(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
 function readBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -158,7 +151,7 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
     return options.people.find((p) => p.username.toLowerCase() === l || p.email.toLowerCase() === l);
   };
   const signedIn = (req: IncomingMessage): DemoPerson | undefined => {
-    const username = sessions.get(cookieValue(req, SESSION_COOKIE));
+    const username = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
     return username === undefined ? undefined : options.people.find((p) => p.username === username);
   };
 
@@ -277,7 +270,7 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
         return redirect(res, '/launcher', { 'set-cookie': cookie });
       }
       case 'POST /signout':
-        sessions.delete(cookieValue(req, SESSION_COOKIE));
+        sessions.delete(readCookie(req.headers.cookie, SESSION_COOKIE));
         return redirect(res, '/signin', { 'set-cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0` });
       case 'GET /launcher': {
         const person = signedIn(req);

@@ -1,7 +1,7 @@
 // The scan before the parser (C2): what it counts, what it refuses, and that what it reports of the
 // root's children is where they are in the text.
 import { describe, expect, it } from 'vitest';
-import { OutlineRefused, outlineXml, type OutlineLimits } from '../../../src/connectors/saml/outline.ts';
+import { XmlRefused, outlineXml, type OutlineLimits } from '../../../src/connectors/saml/outline.ts';
 
 const limits: OutlineLimits = { maxElements: 100, maxDepth: 8, maxAttributesPerElement: 8 };
 
@@ -9,8 +9,8 @@ function refusal(xml: string, l = limits): string {
   try {
     outlineXml(xml, l);
   } catch (e) {
-    expect(e).toBeInstanceOf(OutlineRefused);
-    return (e as OutlineRefused).problem;
+    expect(e).toBeInstanceOf(XmlRefused);
+    return (e as XmlRefused).code;
   }
   return '(accepted)';
 }

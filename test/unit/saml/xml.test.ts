@@ -11,7 +11,7 @@ function problem(run: () => unknown): string {
     run();
   } catch (e) {
     expect(e).toBeInstanceOf(XmlRefused);
-    return (e as XmlRefused).problem;
+    return (e as XmlRefused).code;
   }
   throw new Error('expected a refusal');
 }

@@ -20,6 +20,8 @@ import { DECRYPTION_CERT_NAME, type DecryptionKey } from './connectors/saml/encr
 import { readIdpCert } from './config/idp-certs.ts';
 import type { Express } from 'express';
 import { createApp } from './http/app.ts';
+import { createBrokerTokens } from './device/broker-tokens.ts';
+import { createDeviceFlow } from './device/device-flow.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { createStore } from './store/index.ts';
@@ -143,6 +145,13 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     store,
     connectors: connectorsFrom(config, { store, clock, log, baseDir, decryptionKeys }),
     hats,
+    device: createDeviceFlow(store, clock, {
+      clientIds: config.device.clients,
+      codeTtlSeconds: config.device.codeTtl,
+      intervalSeconds: config.device.interval,
+      verificationUri: `${publicUrl}/device`,
+    }),
+    tokens: createBrokerTokens(store, clock, { ttlSeconds: config.device.tokenTtl }),
     idpMetadataXml: () => metadata,
     formActionOrigins: [new URL(federationEndpoint).origin],
     clock,

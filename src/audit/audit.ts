@@ -16,7 +16,7 @@ export interface AuditEvent {
   sessionTags?: Record<string, string>;
   sessionDuration: number;
   rule: number;
-  via: 'browser' | 'api';
+  via: 'browser' | 'cli';
   ip?: string;
   userAgent?: string;
   /** Set once STS answered: the assumed-role ARN and the access key id (not secret, and what CloudTrail shows). */

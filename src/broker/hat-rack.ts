@@ -74,7 +74,20 @@ export function createHatRack(deps: HatRackDeps): HatRack {
 
   const grants = (identity: Identity) => mapRoles(identity, deps.rules).grants;
 
-  async function credentials(identity: Identity, grant: Grant, meta: RequestMeta, action: AuditEvent['action']): Promise<TemporaryCredentials> {
+  /**
+   * Keys live as long as the rule says, or shorter when asked (never longer, never under AWS's
+   * 900 s); the role's MaxSessionDuration must allow it.
+   */
+  function durationFor(grant: Grant, asked: number | undefined): number {
+    if (asked === undefined) return grant.sessionDuration;
+    if (!Number.isInteger(asked) || asked < 900 || asked > grant.sessionDuration) {
+      throw fail.badRequest('invalid_duration', `The duration must be between 900 seconds (15 min) and this role's ${grant.sessionDuration} seconds.`);
+    }
+    return asked;
+  }
+
+  async function credentials(identity: Identity, grant: Grant, meta: RequestMeta & { durationSeconds?: number }, action: AuditEvent['action']): Promise<TemporaryCredentials> {
+    const durationSeconds = durationFor(grant, meta.durationSeconds);
     const event: AuditEvent = {
       action,
       connector: identity.connector,
@@ -85,7 +98,7 @@ export function createHatRack(deps: HatRackDeps): HatRack {
       sessionName: sanitiseSessionName(identity.email),
       sourceIdentity: sanitiseSourceIdentity(grant.sourceIdentity ?? identity.email),
       ...(grant.sessionTags?.length && { sessionTags: Object.fromEntries(grant.sessionTags.map((t) => [t.key, t.value])) }),
-      sessionDuration: grant.sessionDuration,
+      sessionDuration: durationSeconds,
       rule: grant.rule,
       via: meta.via,
       ip: meta.ip,
@@ -97,8 +110,7 @@ export function createHatRack(deps: HatRackDeps): HatRack {
         roleArn: grant.roleArn,
         providerArn: grant.providerArn,
         samlAssertionBase64: encodeForSts(xml),
-        // Keys live as long as the rule says; the role's MaxSessionDuration must allow it.
-        durationSeconds: grant.sessionDuration,
+        durationSeconds,
       }, deps.sts);
       // Written before the credentials leave the broker.
       deps.audit.record({ ...event, outcome: 'issued', accessKeyId: assumed.accessKeyId });

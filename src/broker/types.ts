@@ -12,7 +12,7 @@ export interface HatRack {
   /** The grant for `roleArn`, or a 403 `role_not_granted` HatrackError. */
   requireGrant(identity: Identity, roleArn: unknown): Grant;
   /** Mints the assertion for `grant`, records the audit event and calls AssumeRoleWithSAML. */
-  credentials(identity: Identity, grant: Grant, meta: RequestMeta): Promise<TemporaryCredentials>;
+  credentials(identity: Identity, grant: Grant, meta: RequestMeta & { durationSeconds?: number }): Promise<TemporaryCredentials>;
   /** Credentials as above, then the federation sign-in URL (AWS.md §3). A bearer secret. */
   consoleUrl(identity: Identity, grant: Grant, meta: RequestMeta & { destination?: string; region?: string }): Promise<string>;
 }
@@ -21,5 +21,5 @@ export interface HatRack {
 export interface RequestMeta {
   ip?: string;
   userAgent?: string;
-  via: 'browser' | 'api';
+  via: 'browser' | 'cli';
 }

@@ -276,6 +276,19 @@ export const configSchema = z.strictObject({
       ttl: duration.pipe(z.number().min(300).max(7 * 86400)).default(8 * 3600),
     })
     .default({ ttl: 8 * 3600 }),
+  /** The CLI's device login (RFC 8628) and the broker tokens it ends with. */
+  device: z
+    .strictObject({
+      /** Public client ids allowed to ask for device codes; the `hatrack` CLI is `hatrack-cli`. */
+      clients: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be letters, digits, ., _ or - (max 64)')).min(1).default(['hatrack-cli']),
+      /** How long a code may wait for its approval. */
+      codeTtl: duration.pipe(z.number().min(60).max(1800)).default(600),
+      /** Seconds between the CLI's polls. */
+      interval: z.number().int().min(1).max(60).default(5),
+      /** How long a broker token lives at most; it never outlives the browser sign-in that approved it. */
+      tokenTtl: duration.pipe(z.number().min(300).max(7 * 86400)).default(8 * 3600),
+    })
+    .prefault({}),
   signing: z
     .strictObject({
       ...keyFiles('certs/hatrack'),

@@ -27,6 +27,10 @@ export interface DemoOptions {
   baseDir?: string;
   /** The store to use; default in memory, or REDIS_URL from the environment. */
   store?: { redis?: string; keyPrefix?: string };
+  /** Settings of the CLI's device login (config `device`), e.g. a short poll interval for tests. */
+  device?: { interval?: number; codeTtl?: number; tokenTtl?: number };
+  /** Passed to the AWS stand-in (tests: `maxCredentialSeconds` to reach a key's expiry quickly). */
+  standin?: { maxCredentialSeconds?: number };
 }
 
 export interface RunningDemo {
@@ -94,7 +98,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   };
 
   try {
-    const standin = createAwsStandin({ log: log.child({ component: 'aws-standin' }) });
+    const standin = createAwsStandin({ log: log.child({ component: 'aws-standin' }), ...options.standin });
     const { url: standinListenUrl } = await standin.listen(awsPort, host);
     closers.push(() => standin.close());
     const standinUrl = `http://${publicHost}:${new URL(standinListenUrl).port}`;
@@ -115,7 +119,11 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       log: log.child({ component: 'dev-saml-idp' }),
     });
     closers.push(() => samlIdp.close());
-    const raw = { ...demoConfig(ports, secrets, publicHost, samlIdp), ...(options.store && { store: options.store }) };
+    const raw = {
+      ...demoConfig(ports, secrets, publicHost, samlIdp),
+      ...(options.store && { store: options.store }),
+      ...(options.device && { device: options.device }),
+    };
     const loaded = validateConfig(raw, 'built-in demo');
 
     const oidc = await startDevOidcProvider({

@@ -13,7 +13,11 @@ import { storeUnavailable } from '../store/errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
+import type { BrokerTokens } from '../device/broker-tokens.ts';
+import type { DeviceFlow } from '../device/device-flow.ts';
+import { apiRoutes } from './api-routes.ts';
 import { authRoutes } from './auth-routes.ts';
+import { deviceRoutes } from './device-routes.ts';
 import { errorHandler } from './errors.ts';
 import { metaRoutes } from './meta-routes.ts';
 import { createRenderer } from './render.ts';
@@ -31,6 +35,8 @@ export interface AppDeps {
   store: Store;
   connectors: ReadonlyMap<string, RedirectConnector>;
   hats: HatRack;
+  device: DeviceFlow;
+  tokens: BrokerTokens;
   idpMetadataXml: () => string;
   /** Origins a form may be redirected to after its POST (the AWS federation endpoint). */
   formActionOrigins: string[];
@@ -86,7 +92,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   router.use(authRoutes({
-    connectors: deps.connectors, store: deps.store, publicUrl, publicOrigin: url.origin,
+    connectors: deps.connectors, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
@@ -96,6 +102,11 @@ export function createApp(deps: AppDeps): express.Express {
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, connectors: deps.connectors, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
+  router.use(deviceRoutes({
+    device: deps.device, tokens: deps.tokens, store: deps.store, render, connectors: deps.connectors,
+    base, publicOrigin: url.origin, clock: deps.clock, log: deps.log,
+  }));
+  router.use(apiRoutes({ hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(fail.notFound('not_found', 'There is nothing at this address.')));
   router.use(errorHandler({ log: deps.log, render, base }));
 

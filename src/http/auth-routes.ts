@@ -7,6 +7,7 @@ import { fail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
+import type { BrokerTokens } from '../device/broker-tokens.ts';
 import { requireCsrf } from './csrf.ts';
 import { safeReturnTo } from './return-to.ts';
 import { completeSignIn, countLogin } from './sign-in.ts';
@@ -15,6 +16,7 @@ import { rateLimit } from './rate-limit.ts';
 export interface AuthRouteDeps {
   connectors: ReadonlyMap<string, RedirectConnector>;
   store: Store;
+  tokens: BrokerTokens;
   publicUrl: string;
   publicOrigin: string;
   sessionTtlSeconds: number;
@@ -79,11 +81,15 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     res.redirect(303, `${deps.publicUrl}${safeReturnTo(pending?.returnTo)}`);
   });
 
+  // Signing out ends the CLI tokens approved in this sign-in; "everywhere" ends every token of the person.
   router.post('/logout', requireCsrf(deps.publicOrigin), async (req, res) => {
-    const who = req.session.identity?.email;
+    const who = req.session.identity;
+    const { signInId, expiresAt } = req.session;
+    if (who && signInId && expiresAt) await deps.tokens.endSignIn(signInId, expiresAt);
+    if (who && (req.body as Record<string, unknown> | undefined)?.everywhere === '1') await deps.tokens.endEverywhere(who.connector, who.subject);
     await destroy(req);
     res.clearCookie(deps.cookie.name, { path: '/', httpOnly: true, secure: deps.cookie.secure, sameSite: 'lax' });
-    if (who) deps.log.info('signed out', { email: who });
+    if (who) deps.log.info('signed out', { email: who.email });
     res.redirect(303, `${deps.publicUrl}/`);
   });
 

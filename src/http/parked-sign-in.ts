@@ -8,7 +8,7 @@
 // The ticket travels in a cookie, not the URL, so that it never lands in a proxy's access log.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import type { StoredIdentity } from './session-identity.ts';
+import type { StoredIdentity } from '../stored-identity.ts';
 
 /** How long a verified login waits for its browser: the 303 is followed at once. */
 export const PARKED_SIGN_IN_TTL_MS = 2 * 60_000;

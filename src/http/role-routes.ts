@@ -10,7 +10,7 @@ import type { Store } from '../store/store.ts';
 import { credentialsViews } from '../aws/credentials-format.ts';
 import { isRegionName } from '../aws/partition.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
-import { fromStored } from './session-identity.ts';
+import { fromStored } from '../stored-identity.ts';
 import type { Renderer } from './render.ts';
 import { clientAddressKey, rateLimit } from './rate-limit.ts';
 import { wantsJson } from './errors.ts';

@@ -18,7 +18,7 @@ import { readCookie } from './cookies.ts';
 import { PARKED_SIGN_IN_TTL_MS, claimSignIn, parkSignIn } from './parked-sign-in.ts';
 import { rateLimit } from './rate-limit.ts';
 import { safeReturnTo } from './return-to.ts';
-import { fromStored, toStored } from './session-identity.ts';
+import { fromStored, toStored } from '../stored-identity.ts';
 import { completeSignIn, countLogin } from './sign-in.ts';
 
 export interface SamlRouteDeps {

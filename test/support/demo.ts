@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { memoryLogger } from '../../src/log.ts';
-import { startDemo, type RunningDemo } from '../../src/dev/demo.ts';
+import { startDemo, type DemoOptions, type RunningDemo } from '../../src/dev/demo.ts';
 
 export interface TestDemo extends RunningDemo {
   logLines: string[];
@@ -13,7 +13,7 @@ export interface TestDemo extends RunningDemo {
   stop(): Promise<void>;
 }
 
-export async function startTestDemo(options: { redisUrl?: string } = {}): Promise<TestDemo> {
+export async function startTestDemo(options: { redisUrl?: string } & Pick<DemoOptions, 'device' | 'standin'> = {}): Promise<TestDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'hatrack-demo-'));
   const log = memoryLogger();
   const keyPrefix = options.redisUrl ? `hatrack-test-${randomBytes(4).toString('hex')}:` : undefined;
@@ -23,6 +23,8 @@ export async function startTestDemo(options: { redisUrl?: string } = {}): Promis
     log,
     baseDir: dir,
     store: options.redisUrl ? { redis: options.redisUrl, keyPrefix } : undefined,
+    device: options.device,
+    standin: options.standin,
   });
   return {
     ...demo,

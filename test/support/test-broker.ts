@@ -30,6 +30,10 @@ export interface TestBrokerOptions {
   /** More connectors (SAML ones at another IdP), and rules for them. */
   moreConnectors?: unknown[];
   moreRoles?: unknown[];
+  /** Listen on this port (a restarted broker keeps its URL); default a free one. */
+  port?: number;
+  /** Config `device`, e.g. a short poll interval. */
+  device?: { interval?: number };
 }
 
 export interface TestBroker {
@@ -49,7 +53,7 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
   const dir = mkdtempSync(join(tmpdir(), 'hatrack-broker-'));
   const log = memoryLogger();
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const listenUrl = `http://localhost:${port}`;
   const url = `${options.https ? 'https' : 'http'}://localhost:${port}`;
@@ -65,6 +69,7 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
     publicUrl: url,
     trustProxy: options.trustProxy ?? 'loopback',
     session: { secret: 'test-session-secret-0123456789abcdef' },
+    ...(options.device && { device: options.device }),
     ...(options.redisUrl && { store: { redis: options.redisUrl, keyPrefix: options.keyPrefix ?? 'hatrack-test:' } }),
     connectors: [
       { id: 'demo', type: 'oidc', issuer: oidc.issuer, clientId: 'hatrack-test', clientSecret, scopes: ['openid', 'email', 'profile', 'groups'], allowInsecureHttp: true },

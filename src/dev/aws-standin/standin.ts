@@ -25,6 +25,11 @@ export interface AwsStandinOptions {
   log?: Logger;
   /** Tolerated clock skew on assertion times; default 300 s. */
   clockSkewSeconds?: number;
+  /**
+   * Keys live at most this long, whatever DurationSeconds asks. Real STS never issues keys for
+   * under 900 s; tests set this to reach a key's expiry (and a client's refresh) in seconds.
+   */
+  maxCredentialSeconds?: number;
 }
 
 export interface RegisteredProvider {
@@ -84,6 +89,7 @@ export function createAwsStandin(options: AwsStandinOptions = {}): AwsStandin {
     acceptedRecipients,
     acceptedAudiences,
     skewMs: (options.clockSkewSeconds ?? 300) * 1000,
+    ...(options.maxCredentialSeconds !== undefined && { maxCredentialSeconds: options.maxCredentialSeconds }),
     log,
   });
 

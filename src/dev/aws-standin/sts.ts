@@ -20,6 +20,8 @@ export interface StsContext {
   acceptedRecipients: readonly string[];
   acceptedAudiences: readonly string[];
   skewMs: number;
+  /** Keys live at most this long, whatever DurationSeconds asks (see AwsStandinOptions). */
+  maxCredentialSeconds?: number;
   log: Logger;
 }
 
@@ -45,7 +47,8 @@ function assumeRole(params: URLSearchParams, ctx: StsContext, requestId: string)
     acceptedAudiences: ctx.acceptedAudiences,
     skewMs: ctx.skewMs,
   });
-  const creds = ctx.credentials.issue(session, session.expiration);
+  const cap = ctx.maxCredentialSeconds === undefined ? undefined : new Date(ctx.clock.now().getTime() + ctx.maxCredentialSeconds * 1000);
+  const creds = ctx.credentials.issue(session, cap && cap < session.expiration ? cap : session.expiration);
   ctx.log.info('aws stand-in issued credentials', {
     action: 'AssumeRoleWithSAML',
     role: session.roleArn,

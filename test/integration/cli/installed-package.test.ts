@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/redis.ts';
+import { moduleRecorder } from '../../support/resolved-modules.ts';
 
 const run = promisify(execFile);
 const root = resolve('.');
@@ -90,19 +91,10 @@ describe('the demo, served by the installed command', () => {
 
 describe('a real configuration served from the compiled code', () => {
   it('loads nothing under dist/dev (the demo and the stand-ins) and no TypeScript', async () => {
-    const log = join(work, 'resolved.txt');
-    writeFileSync(join(work, 'hooks.mjs'), [
-      "import { appendFileSync } from 'node:fs';",
-      'export async function resolve(specifier, context, next) {',
-      '  const result = await next(specifier, context);',
-      "  if (result.url.startsWith('file:')) appendFileSync(process.env.HATRACK_TEST_RESOLVED, result.url + '\\n');",
-      '  return result;',
-      '}',
-    ].join('\n'));
-    writeFileSync(join(work, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(work, 'hooks.mjs')).href)});\n`);
+    const recorder = moduleRecorder(mkdtempSync(join(work, 'resolved-')));
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', pathToFileURL(join(work, 'register.mjs')).href, join(root, 'bin', 'hatrack.js'), 'serve', '--config', join(work, 'hatrack.yaml')], {
-      cwd: work, env: { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', HATRACK_TEST_RESOLVED: log }, stdio: 'ignore',
+    const child = spawn(process.execPath, [...recorder.nodeArgs, join(root, 'bin', 'hatrack.js'), 'serve', '--config', join(work, 'hatrack.yaml')], {
+      cwd: work, env: { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', ...recorder.env }, stdio: 'ignore',
     });
     try {
       let up = false;
@@ -117,7 +109,7 @@ describe('a real configuration served from the compiled code', () => {
     } finally {
       child.kill();
     }
-    const ours = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith(pathToFileURL(root).href) && !u.includes('/node_modules/'));
+    const ours = recorder.loaded().filter((u) => u.startsWith(pathToFileURL(root).href) && !u.includes('/node_modules/'));
     expect(ours.some((u) => u.includes('/dist/main.js'))).toBe(true);
     expect(ours.filter((u) => u.includes('/dist/dev/') || u.includes('/src/') || u.endsWith('.ts'))).toEqual([]);
   }, 60_000);

@@ -7,6 +7,7 @@
 // HOSTILE below: a route added later fails this test until it is given its hostile inputs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessBrowser } from '../../support/oidc/browser.ts';
+import { csrfOf, decide, signInAt } from '../../support/device-approval.ts';
 import { routesOf } from '../../support/routes.ts';
 import { makeResponse, testKeys, type Keys, type MakeOptions } from '../../support/saml/test-idp.ts';
 import { startTestBroker, type TestBroker } from '../../support/test-broker.ts';
@@ -89,10 +90,12 @@ function generic(method: 'GET' | 'POST', template: string): Attempt[] {
     for (const key of ['returnTo', 'state', 'code', 'iss', 'error', 'error_description', 'RelayState', 'user_code']) query.set(key, shape(1000));
     attempts.push({ what: `query of ${name}`, method, path: `${base}?${query}` });
     attempts.push({ what: `cookie of ${name}`, method, path: base, headers: { cookie: `hatrack=${encodeURIComponent(shape(4000))}` } });
+    attempts.push({ what: `a bearer token of ${name}`, method, path: base, headers: { authorization: `Bearer ${header(shape(3000))}` } });
     attempts.push({ what: `user agent, origin and accept of ${name}`, method, path: base, headers: {
       'user-agent': header(shape(3000)), origin: header(shape(1500)), accept: `${header(shape(1500))},text/html` } });
     if (method === 'POST') {
-      const fields = Object.fromEntries(['_csrf', 'role', 'destination', 'region', 'SAMLResponse', 'RelayState'].map((f) => [f, shape(2600)]));
+      const fields = Object.fromEntries(['_csrf', 'role', 'destination', 'region', 'SAMLResponse', 'RelayState', 'client_id', 'grant_type', 'device_code', 'user_code', 'decision', 'token']
+        .map((f) => [f, shape(1200)]));
       attempts.push({ what: `urlencoded body of ${name}`, method, path: base, headers: FORM, body: new URLSearchParams(fields).toString() });
     }
   }
@@ -202,6 +205,49 @@ async function deepCallback(): Promise<Attempt[]> {
   return out;
 }
 
+/** A signed-in browser's cookie and CSRF token: each session may guess only a few user codes a minute (D2). */
+async function signedInSession(): Promise<{ cookie: string; csrf: string }> {
+  const alice = broker.people.find((p) => p.username === 'alice')!;
+  const browser = await signInAt(broker.url, 'alice', alice.password);
+  const page = await (await browser.request(`${broker.url}device`)).text();
+  return { cookie: [...browser.cookies(new URL(broker.url).origin)].map(([key, v]) => `${key}=${v}`).join('; '), csrf: csrfOf(page) };
+}
+
+/** User codes of every shape, typed into the page by signed-in people: to look one up, and to decide on it. */
+async function userCodes(method: 'GET' | 'POST'): Promise<Attempt[]> {
+  const out: Attempt[] = [];
+  const shapes = Object.entries(SHAPES);
+  for (let i = 0; i < shapes.length; i += 6) {
+    const { cookie, csrf } = await signedInSession();
+    for (const [name, shape] of shapes.slice(i, i + 6)) {
+      const code = shape(3000);
+      out.push(method === 'GET'
+        ? { what: `a user code of ${name}`, method, path: `/device?user_code=${encodeURIComponent(code)}`, headers: { cookie } }
+        : { what: `a decision on a user code of ${name}`, method, path: '/device', headers: { cookie, ...FORM }, body: new URLSearchParams({ _csrf: csrf, user_code: code, decision: 'approve' }).toString() });
+    }
+  }
+  return out;
+}
+
+/** A live broker token, from a device login approved by alice. */
+async function brokerToken(): Promise<string> {
+  const form = (body: Record<string, string>) => ({ method: 'POST', headers: FORM, body: new URLSearchParams(body).toString() });
+  const started = await (await fetch(`${broker.url}oauth/device/code`, form({ client_id: 'hatrack-cli' }))).json() as { device_code: string; user_code: string };
+  const alice = broker.people.find((p) => p.username === 'alice')!;
+  await decide(broker.url, await signInAt(broker.url, 'alice', alice.password), started.user_code, 'approve');
+  const token = await (await fetch(`${broker.url}oauth/token`, form({ client_id: 'hatrack-cli', grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code }))).json() as { access_token: string };
+  return token.access_token;
+}
+
+/** The bearer API with a live token and role names, destinations and regions of every shape. */
+async function api(method: 'GET' | 'POST', path: string): Promise<Attempt[]> {
+  const authorization = `Bearer ${await brokerToken()}`;
+  return Object.entries(SHAPES).map(([name, shape]) => ({
+    what: `a live token and fields of ${name}`, method, path, headers: { authorization, 'content-type': 'application/json' },
+    ...(method === 'POST' && { body: JSON.stringify({ role: shape(3000), destination: shape(3000), region: shape(3000), duration: 900 }) }),
+  }));
+}
+
 /** Per route: the route's own inputs beyond the generic ones. */
 const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'GET /': () => [],
@@ -218,6 +264,17 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'POST /logout': () => [],
   'POST /aws/console': () => [],
   'POST /aws/credentials': () => [],
+  'POST /oauth/device/code': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a client_id of ${name}`, method: 'POST', path: '/oauth/device/code', headers: FORM,
+    body: new URLSearchParams({ client_id: shape(8000) }).toString() })),
+  'POST /oauth/token': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a device_code of ${name}`, method: 'POST', path: '/oauth/token', headers: FORM,
+    body: new URLSearchParams({ client_id: 'hatrack-cli', grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: shape(8000) }).toString() })),
+  'POST /oauth/revoke': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a token of ${name}`, method: 'POST', path: '/oauth/revoke', headers: FORM,
+    body: new URLSearchParams({ client_id: 'hatrack-cli', token: shape(8000) }).toString() })),
+  'GET /device': () => userCodes('GET'),
+  'POST /device': () => userCodes('POST'),
+  'GET /api/roles': () => api('GET', '/api/roles'),
+  'POST /api/credentials': () => api('POST', '/api/credentials'),
+  'POST /api/console': () => api('POST', '/api/console'),
 };
 
 describe('every route, its largest hostile inputs', () => {

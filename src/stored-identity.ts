@@ -1,5 +1,5 @@
-// Identities travel through the session as JSON; dates become strings and back.
-import type { Identity } from '../identity.ts';
+// Identities are kept as JSON (in sessions, device approvals and broker tokens); dates become strings and back.
+import type { Identity } from './identity.ts';
 
 export type StoredIdentity = Omit<Identity, 'authTime'> & { authTime?: string };
 

@@ -1,0 +1,112 @@
+// Keys per role, cached in the CLI's directory (mode 0600) and reused until five minutes before
+// they expire, so that every `aws` call does not cost an STS call. Several processes asking for
+// the same role at once (a shell loop, a Terraform run) wait for one refresh: the first takes a
+// lock file, the others wait for it and then read what it wrote.
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliFailure, EXIT } from './exit.ts';
+import { readJsonFile, writePrivateFile } from './files.ts';
+import { cacheDir, type Login } from './login-state.ts';
+import type { ProcessCredentials } from './broker-api.ts';
+
+/** Keys closer than this to their expiry are fetched again (the margin the AWS SDKs use too). */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
+/** A lock older than this is left over by a process that died mid-refresh. */
+const STALE_LOCK_MS = 60_000;
+const WAIT_STEP_MS = 25;
+const WAIT_LIMIT_MS = 90_000;
+
+export interface CacheRequest {
+  dir: string;
+  login: Login;
+  /** The role as the person named it (the broker resolves the name). */
+  role: string;
+  durationSeconds?: number;
+  now?: () => number;
+}
+
+function cacheFile(req: CacheRequest, ext: string): string {
+  // Keyed by the token too: keys fetched under one login are never handed out under another.
+  const key = createHash('sha256')
+    .update([req.login.url, createHash('sha256').update(req.login.token).digest('hex'), req.role, String(req.durationSeconds ?? '')].join('\n'))
+    .digest('hex')
+    .slice(0, 32);
+  return join(cacheDir(req.dir), `${key}.${ext}`);
+}
+
+function isProcessCredentials(v: unknown): v is ProcessCredentials {
+  const c = v as ProcessCredentials | undefined;
+  return c?.Version === 1 && typeof c.AccessKeyId === 'string' && typeof c.SecretAccessKey === 'string' &&
+    typeof c.SessionToken === 'string' && typeof c.Expiration === 'string' && !Number.isNaN(Date.parse(c.Expiration));
+}
+
+/** Cached keys with more than the margin left, else undefined. */
+export function freshCached(req: CacheRequest): ProcessCredentials | undefined {
+  const cached = readJsonFile<unknown>(cacheFile(req, 'json'));
+  if (!isProcessCredentials(cached)) return undefined;
+  const now = req.now?.() ?? Date.now();
+  return Date.parse(cached.Expiration) - REFRESH_MARGIN_MS > now ? cached : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the lock, or returns false when a live process holds it. Removes a dead holder's lock. */
+function tryLock(path: string): boolean {
+  try {
+    const fd = openSync(path, 'wx', 0o600);
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  let holder = 0;
+  let age = 0;
+  try {
+    holder = Number(readFileSync(path, 'utf8'));
+    age = Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return false; // released meanwhile: the caller looks again
+  }
+  if ((holder > 0 && !alive(holder)) || age > STALE_LOCK_MS) rmSync(path, { force: true });
+  return false;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Fresh keys for the role: from the cache, or from `fetchKeys` by exactly one of the processes
+ * asking at the same time.
+ */
+export async function cachedCredentials(req: CacheRequest, fetchKeys: () => Promise<ProcessCredentials>): Promise<ProcessCredentials> {
+  const hit = freshCached(req);
+  if (hit) return hit;
+  mkdirSync(cacheDir(req.dir), { recursive: true, mode: 0o700 });
+  const lock = cacheFile(req, 'lock');
+  const started = Date.now();
+  while (!tryLock(lock)) {
+    if (Date.now() - started > WAIT_LIMIT_MS) throw new CliFailure('hatrack: another hatrack process is still fetching these keys', EXIT.failed);
+    await sleep(WAIT_STEP_MS);
+    const refreshed = freshCached(req);
+    if (refreshed) return refreshed;
+  }
+  try {
+    // Another process may have finished its refresh between our look and our lock.
+    const meanwhile = freshCached(req);
+    if (meanwhile) return meanwhile;
+    const keys = await fetchKeys();
+    if (!isProcessCredentials(keys)) throw new CliFailure('hatrack: the broker sent keys in an unexpected form', EXIT.failed);
+    writePrivateFile(cacheFile(req, 'json'), JSON.stringify(keys));
+    return keys;
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}

@@ -1,0 +1,64 @@
+// Which broker the CLI talks to and the login it holds there. The broker URL comes from --url,
+// else HATRACK_URL, else the one remembered at the last login; the login (broker token) is kept
+// in login.json, mode 0600, and belongs to the broker it was made at.
+import { join } from 'node:path';
+import { CliFailure, EXIT, notLoggedIn } from './exit.ts';
+import { configDir, readJsonFile, removeFile, writePrivateFile } from './files.ts';
+
+export interface Login {
+  url: string;
+  token: string;
+  /** ISO 8601: when the broker ends the token at the latest. */
+  expiresAt: string;
+  email?: string;
+  /** The broker's AWS region, for profiles and `exec`. */
+  region?: string;
+}
+
+export const CLIENT_ID = 'hatrack-cli';
+
+const loginFile = (dir: string) => join(dir, 'login.json');
+const settingsFile = (dir: string) => join(dir, 'config.json');
+export const cacheDir = (dir: string) => join(dir, 'cache');
+
+/** A broker URL without a trailing slash; only http(s). */
+function normalisedUrl(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new CliFailure(`hatrack: "${value}" is not an http(s) URL of a Hatrack broker`, EXIT.usage);
+  }
+  const url = new URL(value);
+  let path = url.pathname;
+  while (path.endsWith('/')) path = path.slice(0, -1);
+  return `${url.origin}${path}`;
+}
+
+export function brokerUrl(flag: string | undefined, env: NodeJS.ProcessEnv, dir = configDir(env)): string {
+  const named = flag ?? (env.HATRACK_URL || undefined) ?? readJsonFile<{ url?: string }>(settingsFile(dir))?.url;
+  if (!named) throw new CliFailure('hatrack: which broker? Run `hatrack login --url https://hatrack.example.com` (or set HATRACK_URL)', EXIT.usage);
+  return normalisedUrl(named);
+}
+
+/** The login for the broker in use, or a "not logged in" failure. */
+export function requireLogin(flag: string | undefined, env: NodeJS.ProcessEnv, dir = configDir(env)): Login {
+  const url = brokerUrl(flag, env, dir);
+  const login = readJsonFile<Login>(loginFile(dir));
+  if (!login || typeof login.token !== 'string') throw notLoggedIn();
+  if (login.url !== url) throw new CliFailure(`hatrack: logged in to ${login.url}, not ${url}: run \`hatrack login --url ${url}\``, EXIT.notLoggedIn);
+  return login;
+}
+
+export function saveLogin(dir: string, login: Login): void {
+  writePrivateFile(loginFile(dir), JSON.stringify(login));
+  writePrivateFile(settingsFile(dir), JSON.stringify({ url: login.url }));
+  // Keys cached under another login are not this one's.
+  removeFile(cacheDir(dir));
+}
+
+export function readLogin(dir: string): Login | undefined {
+  return readJsonFile<Login>(loginFile(dir));
+}
+
+export function forgetLogin(dir: string): void {
+  removeFile(loginFile(dir));
+  removeFile(cacheDir(dir));
+}

@@ -1,0 +1,32 @@
+// Keys for one role as every user-side command gets them: the login, the cache, and on a miss
+// one POST /api/credentials. Shared by `creds`, `exec` and `serve-credentials`.
+import { parseDurationSeconds } from '../../config/duration.ts';
+import { callApi, type ProcessCredentials } from './broker-api.ts';
+import { cachedCredentials, type CacheRequest } from './credentials-cache.ts';
+import { usage } from './exit.ts';
+import { configDir } from './files.ts';
+import { requireLogin } from './login-state.ts';
+
+export interface RoleKeyOptions {
+  url?: string;
+  role?: string;
+  duration?: string;
+}
+
+export function roleKeyRequest(options: RoleKeyOptions, env: NodeJS.ProcessEnv): CacheRequest {
+  if (!options.role) throw usage('hatrack: --role is required (an ARN, account-alias/role-name, or a unique end of either)');
+  let durationSeconds: number | undefined;
+  if (options.duration !== undefined) {
+    durationSeconds = parseDurationSeconds(options.duration);
+    if (durationSeconds === undefined) throw usage(`hatrack: "${options.duration}" is not a duration (use seconds or e.g. 15m, 1h)`);
+  }
+  const dir = configDir(env);
+  return { dir, login: requireLogin(options.url, env, dir), role: options.role, ...(durationSeconds !== undefined && { durationSeconds }) };
+}
+
+export function roleKeys(req: CacheRequest): Promise<ProcessCredentials> {
+  return cachedCredentials(req, () => callApi<ProcessCredentials>(req.login, 'POST', '/api/credentials', {
+    role: req.role,
+    ...(req.durationSeconds !== undefined && { duration: req.durationSeconds }),
+  }));
+}

@@ -1,0 +1,110 @@
+// Broker tokens: what the CLI holds after a device approval. Opaque and random, stored by hash
+// (D3) with the identity of the person who approved (D14). A token ends at the first of: its own
+// lifetime, the end of the browser sign-in it was approved in, that sign-in's logout, the
+// person's "sign out everywhere", or `hatrack logout` (RFC 7009 revocation).
+//
+// Keys:
+//   token:<h>                    the record; its TTL is the token's lifetime
+//   sign-in-ended:<id>           a logged-out sign-in: every token approved in it is dead
+//   person-generation:<c>:<s>    changes at each "sign out everywhere"; a token carries the
+//                                value it was issued under and dies when it differs
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import { fail } from '../errors.ts';
+import type { Identity } from '../identity.ts';
+import { fromStored, type StoredIdentity } from '../stored-identity.ts';
+import type { Store } from '../store/store.ts';
+import type { Approval } from './device-flow.ts';
+import { secretKey } from './hash.ts';
+
+/** Broker tokens say what they are, so a secret scanner (and a person) recognises one. */
+export const BROKER_TOKEN_PREFIX = 'hatrack_';
+
+interface TokenRecord {
+  identity: StoredIdentity;
+  signInId: string;
+  generation: string;
+  clientId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  expiresInSeconds: number;
+}
+
+export interface TokenHolder {
+  identity: Identity;
+  clientId: string;
+  expiresAt: Date;
+}
+
+export interface BrokerTokens {
+  issue(approval: Approval, clientId: string): Promise<IssuedToken>;
+  /** The holder of a live token, or a 401 `invalid_token`. */
+  verify(token: unknown): Promise<TokenHolder>;
+  revoke(token: unknown): Promise<void>;
+  /** Ends every token approved in this browser sign-in (its logout). */
+  endSignIn(signInId: string, signInExpiresAt: number): Promise<void>;
+  /** Ends every token of this person, from any sign-in ("sign out everywhere"). */
+  endEverywhere(connector: string, subject: string): Promise<void>;
+}
+
+const tokenKey = (token: string) => `token:${secretKey(token)}`;
+const signInEndedKey = (id: string) => `sign-in-ended:${id}`;
+const generationKey = (connector: string, subject: string) => `person-generation:${secretKey(`${connector}\n${subject}`)}`;
+
+function invalidToken(detail: string) {
+  return fail.unauthenticated('invalid_token', 'Your Hatrack login has expired or was ended. Run `hatrack login` again.', detail);
+}
+
+export function createBrokerTokens(store: Store, clock: Clock, settings: { ttlSeconds: number }): BrokerTokens {
+  const ttlMs = settings.ttlSeconds * 1000;
+
+  return {
+    async issue(approval, clientId) {
+      const now = clock.now().getTime();
+      const expiresAt = Math.min(now + ttlMs, approval.signIn.expiresAt);
+      if (expiresAt <= now) throw fail.unauthenticated('signed_out', 'The sign-in that approved this request has ended.');
+      const gKey = generationKey(approval.identity.connector, approval.identity.subject);
+      let generation = (await store.get(gKey)) ?? '';
+      // The generation must outlive every token that carries it.
+      if (generation && !(await store.touch(gKey, ttlMs))) generation = '';
+      const token = `${BROKER_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+      const record: TokenRecord = { identity: approval.identity, signInId: approval.signIn.id, generation, clientId, issuedAt: now, expiresAt };
+      await store.set(tokenKey(token), JSON.stringify(record), expiresAt - now);
+      return { token, expiresInSeconds: Math.floor((expiresAt - now) / 1000) };
+    },
+
+    async verify(token) {
+      if (typeof token !== 'string' || !token.startsWith(BROKER_TOKEN_PREFIX) || token.length > 100) throw invalidToken('not a broker token');
+      const raw = await store.get(tokenKey(token));
+      if (!raw) throw invalidToken('unknown or expired token');
+      const record = JSON.parse(raw) as TokenRecord;
+      if (record.expiresAt <= clock.now().getTime()) throw invalidToken('expired token');
+      const [ended, generation] = await Promise.all([
+        store.get(signInEndedKey(record.signInId)),
+        store.get(generationKey(record.identity.connector, record.identity.subject)),
+      ]);
+      if (ended) throw invalidToken('its sign-in was logged out');
+      if ((generation ?? '') !== record.generation) throw invalidToken('its person signed out everywhere');
+      return { identity: fromStored(record.identity), clientId: record.clientId, expiresAt: new Date(record.expiresAt) };
+    },
+
+    async revoke(token) {
+      // RFC 7009 §2.2: an unknown token is not an error.
+      if (typeof token === 'string' && token.length <= 100) await store.delete(tokenKey(token));
+    },
+
+    async endSignIn(signInId, signInExpiresAt) {
+      const left = signInExpiresAt - clock.now().getTime();
+      // Tokens never outlive their sign-in, so the mark need not either.
+      if (left > 0) await store.set(signInEndedKey(signInId), '1', left);
+    },
+
+    async endEverywhere(connector, subject) {
+      await store.set(generationKey(connector, subject), randomBytes(12).toString('base64url'), ttlMs);
+    },
+  };
+}

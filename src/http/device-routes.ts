@@ -1,0 +1,129 @@
+// The CLI's way in (RFC 8628): the device authorization and token endpoints, token revocation
+// (RFC 7009), and the verification page where a signed-in person confirms a code. Thin: parse →
+// call src/device → answer. Approval needs a POST with the session's CSRF token (D11); a code
+// arriving in the link is only pre-filled, never approved without the person's click (§5.4).
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { RedirectConnector } from '../connectors/connector.ts';
+import type { BrokerTokens } from '../device/broker-tokens.ts';
+import type { DeviceFlow } from '../device/device-flow.ts';
+import { isOAuthError, OAuthError } from '../device/errors.ts';
+import { fail } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/store.ts';
+import { csrfToken, requireCsrf } from './csrf.ts';
+import { clientAddressKey, rateLimit } from './rate-limit.ts';
+import type { Renderer } from './render.ts';
+import { fromStored } from '../stored-identity.ts';
+
+export interface DeviceRouteDeps {
+  device: DeviceFlow;
+  tokens: BrokerTokens;
+  store: Store;
+  render: Renderer;
+  connectors: ReadonlyMap<string, RedirectConnector>;
+  base: string;
+  publicOrigin: string;
+  clock: Clock;
+  log: Logger;
+}
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+/** OAuth endpoints answer their errors as RFC 6749 §5.2 JSON, never as a page; other errors go on to the error handler. */
+function oauthEndpoint(handler: Handler) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
+    try {
+      await handler(req, res);
+    } catch (e) {
+      if (!isOAuthError(e)) return next(e);
+      res.status(e.status).json({ error: e.code, error_description: e.message });
+    }
+  };
+}
+
+const field = (req: Request, name: string): unknown => (req.body as Record<string, unknown> | undefined)?.[name];
+
+export function deviceRoutes(deps: DeviceRouteDeps): Router {
+  const router = Router();
+  const csrf = requireCsrf(deps.publicOrigin);
+  const codeLimit = rateLimit(deps.store, deps.clock, { bucket: 'device-code', limit: 20, windowMs: 60_000 });
+  // Each poll is also paced per device code (slow_down); this bounds a flood of made-up codes.
+  const tokenLimit = rateLimit(deps.store, deps.clock, { bucket: 'token', limit: 600, windowMs: 60_000 });
+  // D2: guessing user codes. 20^8 codes, at most 20 tries a minute from an address and 10 from a
+  // session: with 1 000 codes pending, a whole 10-minute lifetime of guessing from one address hits
+  // one with odds of about 1 in 128 000, and spreading over addresses still needs one session each.
+  const guessByAddress = rateLimit(deps.store, deps.clock, { bucket: 'user-code', limit: 20, windowMs: 60_000, key: clientAddressKey });
+  const guessBySession = rateLimit(deps.store, deps.clock, { bucket: 'user-code-session', limit: 10, windowMs: 60_000, key: (req) => `session:${req.sessionID}` });
+
+  router.post('/oauth/device/code', codeLimit, oauthEndpoint(async (req, res) => {
+    const authorization = await deps.device.start(field(req, 'client_id'), { ip: req.ip, userAgent: req.get('user-agent') });
+    res.json(authorization);
+  }));
+
+  router.post('/oauth/token', tokenLimit, oauthEndpoint(async (req, res) => {
+    const grantType = field(req, 'grant_type');
+    if (grantType !== DEVICE_GRANT) throw new OAuthError('unsupported_grant_type', `Only ${DEVICE_GRANT} is supported.`);
+    const clientId = field(req, 'client_id');
+    const approval = await deps.device.poll(clientId, field(req, 'device_code'));
+    const issued = await deps.tokens.issue(approval, clientId as string);
+    deps.log.info('device login completed', { connector: approval.identity.connector, subject: approval.identity.subject, email: approval.identity.email, client: clientId });
+    res.json({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresInSeconds });
+  }));
+
+  router.post('/oauth/revoke', tokenLimit, oauthEndpoint(async (req, res) => {
+    await deps.tokens.revoke(field(req, 'token'));
+    res.status(200).end();
+  }));
+
+  // Only a request that names a code is a guess; the empty form costs nothing.
+  const forCode = (limit: ReturnType<typeof rateLimit>) => (req: Request, res: Response, next: NextFunction) =>
+    req.query.user_code === undefined ? next() : limit(req, res, next);
+
+  router.get('/device', forCode(guessByAddress), forCode(guessBySession), async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const typed = typeof req.query.user_code === 'string' ? req.query.user_code.slice(0, 32) : undefined;
+    const stored = req.session.identity;
+    if (!stored) {
+      // Sign in first, through any connector, then come back to this page with the code still filled in.
+      const returnTo = typed ? `/device?user_code=${encodeURIComponent(typed)}` : '/device';
+      const connectors = [...deps.connectors.values()].map((c) => ({ id: c.id, displayName: c.displayName }));
+      res.send(deps.render('login.njk', { title: 'Sign in to approve a CLI login', base: deps.base, connectors, returnTo, purpose: 'device' }));
+      return;
+    }
+    const user = fromStored(stored);
+    if (typed === undefined) {
+      res.send(deps.render('device.njk', { title: 'Approve a CLI login', base: deps.base, user, csrf: csrfToken(req) }));
+      return;
+    }
+    const request = await deps.device.pending(typed);
+    res.send(deps.render('device-confirm.njk', { title: 'Confirm the CLI login', base: deps.base, user, csrf: csrfToken(req), request }));
+  });
+
+  router.post('/device', guessByAddress, guessBySession, csrf, async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const stored = req.session.identity;
+    if (!stored) throw fail.unauthenticated('signed_out', 'You are not signed in (or your session has ended). Please sign in again.');
+    const decision = field(req, 'decision');
+    if (decision !== 'approve' && decision !== 'deny') throw fail.badRequest('device_decision_missing', 'Choose Approve or Deny.');
+    // Sessions from before device logins existed have no sign-in id: they get one now.
+    req.session.signInId ??= randomBytes(16).toString('base64url');
+    const signIn = { id: req.session.signInId, expiresAt: req.session.expiresAt ?? 0 };
+    const request = await deps.device.decide(field(req, 'user_code'), decision === 'approve'
+      ? { decision: 'approved', approval: { identity: stored, signIn } }
+      : { decision: 'denied' });
+    deps.log.info(decision === 'approve' ? 'device login approved' : 'device login denied', {
+      connector: stored.connector, subject: stored.subject, email: stored.email, client: request.clientId,
+    });
+    res.send(deps.render('device-done.njk', {
+      title: decision === 'approve' ? 'CLI login approved' : 'CLI login denied',
+      base: deps.base, user: fromStored(stored), csrf: csrfToken(req), approved: decision === 'approve', request,
+    }));
+  });
+
+  return router;
+}

@@ -1,7 +1,7 @@
 // The `hatrack` command: parses arguments and dispatches to one command module. Only this folder
 // and src/http know about terminals and exit codes.
-import { parseArgs } from 'node:util';
-import { isHatrackError } from '../errors.ts';
+// The CommonJS object: an ES import of node:util would build its whole namespace first.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 /** Each command's own help, shown by `hatrack COMMAND --help`; together they are `hatrack --help`. */
 const commandHelp: Record<string, string> = {
@@ -56,9 +56,26 @@ export interface Io {
   err: (text: string) => void;
 }
 
+/**
+ * Writes a line straight to the file descriptor: creating process.stdout loads Node's whole
+ * stream stack, a fifth of what `hatrack creds` costs on a cache hit. A descriptor that is
+ * non-blocking (EAGAIN) gets the stream after all.
+ */
+function writeLine(fd: 1 | 2, text: string): void {
+  const bytes = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
+  let written = 0;
+  try {
+    // A pipe may take fewer bytes than offered.
+    while (written < bytes.length) written += process.getBuiltinModule('node:fs').writeSync(fd, bytes, written);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(written));
+  }
+}
+
 const stdio: Io = {
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  out: (t) => writeLine(1, t),
+  err: (t) => writeLine(2, t),
 };
 
 const options = {
@@ -182,8 +199,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       io.err(e.message);
       return (e as Error & { exitCode: number }).exitCode;
     }
-    // A ConfigError (config_invalid) lists every problem in its message; importing the class here
-    // would load the whole configuration stack for `hatrack --help` too.
+    // Loaded only now: a cache hit of `hatrack creds` should not pay for it. A ConfigError
+    // (config_invalid) lists every problem in its message; importing that class here would load
+    // the whole configuration stack for `hatrack --help` too.
+    const { isHatrackError } = await import('../errors.ts');
     if (isHatrackError(e) && e.code === 'config_invalid') io.err(e.message);
     else if (isHatrackError(e)) io.err(`hatrack: ${e.message}`);
     else io.err(`hatrack: ${(e as Error).message ?? String(e)}`);

@@ -15,6 +15,7 @@ import type { Identity } from '../identity.ts';
 import { fromStored, type StoredIdentity } from '../stored-identity.ts';
 import type { Store } from '../store/store.ts';
 import type { Approval } from './device-flow.ts';
+import { OAuthError } from './errors.ts';
 import { secretKey } from './hash.ts';
 
 /** Broker tokens say what they are, so a secret scanner (and a person) recognises one. */
@@ -41,7 +42,13 @@ export interface TokenHolder {
 }
 
 export interface BrokerTokens {
+  /**
+   * A token for the approved request; an OAuthError when the approval no longer holds (its
+   * sign-in ended or was logged out, or the person signed out everywhere since).
+   */
   issue(approval: Approval, clientId: string): Promise<IssuedToken>;
+  /** The person's current sign-out-everywhere generation, for an Approval. */
+  generation(connector: string, subject: string): Promise<string>;
   /** The holder of a live token, or a 401 `invalid_token`. */
   verify(token: unknown): Promise<TokenHolder>;
   revoke(token: unknown): Promise<void>;
@@ -63,16 +70,21 @@ export function createBrokerTokens(store: Store, clock: Clock, settings: { ttlSe
   const ttlMs = settings.ttlSeconds * 1000;
 
   return {
+    generation: async (connector, subject) => (await store.get(generationKey(connector, subject))) ?? '',
+
     async issue(approval, clientId) {
       const now = clock.now().getTime();
       const expiresAt = Math.min(now + ttlMs, approval.signIn.expiresAt);
-      if (expiresAt <= now) throw fail.unauthenticated('signed_out', 'The sign-in that approved this request has ended.');
+      if (expiresAt <= now) throw new OAuthError('expired_token', 'The sign-in that approved this request has ended. Start the login again.');
       const gKey = generationKey(approval.identity.connector, approval.identity.subject);
-      let generation = (await store.get(gKey)) ?? '';
-      // The generation must outlive every token that carries it.
-      if (generation && !(await store.touch(gKey, ttlMs))) generation = '';
+      const [generation, ended] = await Promise.all([store.get(gKey), store.get(signInEndedKey(approval.signIn.id))]);
+      if (ended || (generation ?? '') !== approval.generation) {
+        throw new OAuthError('access_denied', 'The person who approved this request has signed out since.', 'approval voided by a logout');
+      }
+      // The generation must outlive every token that carries it; should it lapse just now, the token would die with it (fail closed).
+      if (generation) await store.touch(gKey, ttlMs);
       const token = `${BROKER_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-      const record: TokenRecord = { identity: approval.identity, signInId: approval.signIn.id, generation, clientId, issuedAt: now, expiresAt };
+      const record: TokenRecord = { identity: approval.identity, signInId: approval.signIn.id, generation: approval.generation, clientId, issuedAt: now, expiresAt };
       await store.set(tokenKey(token), JSON.stringify(record), expiresAt - now);
       return { token, expiresInSeconds: Math.floor((expiresAt - now) / 1000) };
     },

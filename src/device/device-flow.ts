@@ -40,6 +40,11 @@ export interface Approval {
   identity: StoredIdentity;
   /** The browser sign-in the approval was made in: the token ends with it. */
   signIn: { id: string; expiresAt: number };
+  /**
+   * The person's sign-out-everywhere generation when they approved (BrokerTokens.generation): a
+   * sign-out everywhere between the approval and the CLI's next poll voids the approval.
+   */
+  generation: string;
 }
 
 /** The RFC 8628 §3.2 device authorization response. */
@@ -93,6 +98,13 @@ export interface DeviceFlow {
   /** Records the person's decision; the code cannot be entered again afterwards. */
   decide(userCode: unknown, decision: Decision): Promise<PendingDeviceRequest>;
 }
+
+/**
+ * How long a poll closes the gate for the next: a client that waits exactly `interval` between
+ * an answer and its next poll arrives after the gate's end; the tolerance absorbs timer and
+ * network jitter.
+ */
+const gateMs = (intervalMs: number) => intervalMs - Math.min(1000, intervalMs / 5);
 
 export function createDeviceFlow(store: Store, clock: Clock, settings: DeviceFlowSettings): DeviceFlow {
   const codeTtlMs = settings.codeTtlSeconds * 1000;
@@ -166,15 +178,11 @@ export function createDeviceFlow(store: Store, clock: Clock, settings: DeviceFlo
       const now = clock.now().getTime();
       if (request.expiresAt <= now) throw new OAuthError('expired_token', 'The device code has expired. Start the login again.');
 
-      const intervalMs = (settings.intervalSeconds + SLOW_DOWN_STEP_S * Number(slowDowns ?? 0)) * 1000;
-      // A client that waits exactly `interval` between the answer and its next poll arrives later
-      // than the gate's end; the tolerance absorbs timer and network jitter.
-      const gateMs = intervalMs - Math.min(1000, intervalMs / 5);
-      if (!(await store.setIfAbsent(pollKey(hash), '1', gateMs))) {
-        await store.increment(slowKey(hash), request.expiresAt + EXPIRED_GRACE_MS - now);
+      const intervalMs = (slowDownsSoFar: number) => (settings.intervalSeconds + SLOW_DOWN_STEP_S * slowDownsSoFar) * 1000;
+      if (!(await store.setIfAbsent(pollKey(hash), '1', gateMs(intervalMs(Number(slowDowns ?? 0)))))) {
         // RFC 8628 §3.5: the longer interval counts from this request on.
-        const slower = intervalMs + SLOW_DOWN_STEP_S * 1000;
-        await store.set(pollKey(hash), '1', slower - Math.min(1000, slower / 5));
+        const slower = intervalMs(await store.increment(slowKey(hash), request.expiresAt + EXPIRED_GRACE_MS - now));
+        await store.set(pollKey(hash), '1', gateMs(slower));
         throw new OAuthError('slow_down', `Polling too fast: wait ${slower / 1000} seconds between requests.`);
       }
 

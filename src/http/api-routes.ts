@@ -48,6 +48,7 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
   // RFC 6750 §3: a missing or dead token is 401 with a WWW-Authenticate challenge.
   router.use('/api', async (req: Request, res: Response, next: NextFunction) => {
     res.set('Cache-Control', 'no-store');
+    res.locals.json = true;
     try {
       res.locals.holder = await deps.tokens.verify(bearer(req));
       next();

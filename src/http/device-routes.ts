@@ -113,8 +113,9 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
     // Sessions from before device logins existed have no sign-in id: they get one now.
     req.session.signInId ??= randomBytes(16).toString('base64url');
     const signIn = { id: req.session.signInId, expiresAt: req.session.expiresAt ?? 0 };
+    const generation = await deps.tokens.generation(stored.connector, stored.subject);
     const request = await deps.device.decide(field(req, 'user_code'), decision === 'approve'
-      ? { decision: 'approved', approval: { identity: stored, signIn } }
+      ? { decision: 'approved', approval: { identity: stored, signIn, generation } }
       : { decision: 'denied' });
     deps.log.info(decision === 'approve' ? 'device login approved' : 'device login denied', {
       connector: stored.connector, subject: stored.subject, email: stored.email, client: request.clientId,

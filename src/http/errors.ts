@@ -45,7 +45,8 @@ export function errorHandler(deps: { log: Logger; render: Renderer; base: string
 
     if (res.headersSent) return;
     res.status(error.status).set('Cache-Control', 'no-store');
-    if (wantsJson(req)) {
+    // Routes that answer only JSON (the bearer API) say so in res.locals.json, whatever Accept says.
+    if (res.locals.json === true || wantsJson(req)) {
       res.json({ error: error.code, message: error.message, reference });
       return;
     }

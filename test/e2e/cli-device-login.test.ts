@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDemo, type TestDemo } from '../support/demo.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { approveAs, csrfOf, decide, signInAt } from '../support/device-approval.ts';
-import { hatrack, newTerminal, startLogin, type Terminal } from '../support/cli-user.ts';
+import { HATRACK_BIN, hatrack, newTerminal, startLogin, type Terminal } from '../support/cli-user.ts';
 import { passwordOf, submitProviderForm } from './flow.ts';
 
 let demo: TestDemo;
@@ -96,6 +96,24 @@ describe('hatrack login', { timeout: 60_000 }, () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('on a terminal (a pty from `script`) it also draws the link as a QR code and counts down while it waits', async () => {
+    const t = terminal();
+    const { spawn } = await import('node:child_process');
+    const command = [process.execPath, HATRACK_BIN, 'login', '--no-browser'].map((w) => `'${w}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let shown = '';
+    child.stdout.on('data', (d) => { shown += String(d); });
+    const exited = new Promise<number>((done) => child.on('exit', (code) => done(code ?? -1)));
+    await expect.poll(() => /enter the code\s+([A-Z]{4}-[A-Z]{4})/.exec(shown)?.[1], { timeout: 20_000 }).toBeTruthy();
+    const code = /enter the code\s+([A-Z]{4}-[A-Z]{4})/.exec(shown)![1]!;
+    await expect.poll(() => /waiting for approval… \d+:\d\d left/.test(shown), { timeout: 5_000 }).toBe(true);
+    // qrcode-terminal's small mode draws two modules per character with half blocks.
+    expect(shown.match(/[▀▄█]/g)?.length ?? 0).toBeGreaterThan(100);
+    await approveAs(demo.url, 'alice', passwordOf(demo, 'alice'), code);
+    expect(await exited).toBe(0);
+    expect(shown).toContain('alice@example.com');
   });
 
   it('ends with exit 1 and no login when the person presses Deny', async () => {

@@ -1,12 +1,11 @@
 // Keys per role, cached in the CLI's directory (mode 0600) and reused until five minutes before
 // they expire, so that every `aws` call does not cost an STS call. Several processes asking for
 // the same role at once (a shell loop, a Terraform run) wait for one refresh: the first takes a
-// lock file, the others wait for it and then read what it wrote.
-import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+// lock file, the others wait for it and then read what it wrote. A cache hit loads no node:crypto
+// and no HTTP client: it is the whole cost of every `aws` call.
 import { join } from 'node:path';
 import { CliFailure, EXIT } from './exit.ts';
-import { readJsonFile, writePrivateFile } from './files.ts';
+import { fs, readJsonFile, writePrivateFile } from './files.ts';
 import { cacheDir, type Login } from './login-state.ts';
 import type { ProcessCredentials } from './broker-api.ts';
 
@@ -26,13 +25,17 @@ export interface CacheRequest {
   now?: () => number;
 }
 
-function cacheFile(req: CacheRequest, ext: string): string {
-  // Keyed by the token too: keys fetched under one login are never handed out under another.
-  const key = createHash('sha256')
-    .update([req.login.url, createHash('sha256').update(req.login.token).digest('hex'), req.role, String(req.durationSeconds ?? '')].join('\n'))
-    .digest('hex')
-    .slice(0, 32);
+/** One file per role name and duration; a name too long for a file name is named by its hash. */
+async function cacheFile(req: CacheRequest, ext: string): Promise<string> {
+  const plain = Buffer.from(`${req.role}\n${req.durationSeconds ?? ''}`).toString('base64url');
+  const key = plain.length <= 180 ? plain : (await import('node:crypto')).createHash('sha256').update(plain).digest('base64url');
   return join(cacheDir(req.dir), `${key}.${ext}`);
+}
+
+/** What a cache file holds: the keys, and the login they were fetched under. */
+interface CacheEntry {
+  login: string;
+  keys: ProcessCredentials;
 }
 
 function isProcessCredentials(v: unknown): v is ProcessCredentials {
@@ -41,12 +44,13 @@ function isProcessCredentials(v: unknown): v is ProcessCredentials {
     typeof c.SessionToken === 'string' && typeof c.Expiration === 'string' && !Number.isNaN(Date.parse(c.Expiration));
 }
 
-/** Cached keys with more than the margin left, else undefined. */
-export function freshCached(req: CacheRequest): ProcessCredentials | undefined {
-  const cached = readJsonFile<unknown>(cacheFile(req, 'json'));
-  if (!isProcessCredentials(cached)) return undefined;
+/** Cached keys of this login with more than the margin left, else undefined. */
+async function freshCached(req: CacheRequest): Promise<ProcessCredentials | undefined> {
+  const cached = readJsonFile<CacheEntry>(await cacheFile(req, 'json'));
+  // Keys fetched under one login are never handed out under another.
+  if (!cached || cached.login !== req.login.id || !isProcessCredentials(cached.keys)) return undefined;
   const now = req.now?.() ?? Date.now();
-  return Date.parse(cached.Expiration) - REFRESH_MARGIN_MS > now ? cached : undefined;
+  return Date.parse(cached.keys.Expiration) - REFRESH_MARGIN_MS > now ? cached.keys : undefined;
 }
 
 function alive(pid: number): boolean {
@@ -61,9 +65,9 @@ function alive(pid: number): boolean {
 /** Takes the lock, or returns false when a live process holds it. Removes a dead holder's lock. */
 function tryLock(path: string): boolean {
   try {
-    const fd = openSync(path, 'wx', 0o600);
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
+    const fd = fs.openSync(path, 'wx', 0o600);
+    fs.writeSync(fd, String(process.pid));
+    fs.closeSync(fd);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -71,12 +75,12 @@ function tryLock(path: string): boolean {
   let holder = 0;
   let age = 0;
   try {
-    holder = Number(readFileSync(path, 'utf8'));
-    age = Date.now() - statSync(path).mtimeMs;
+    holder = Number(fs.readFileSync(path, 'utf8'));
+    age = Date.now() - fs.statSync(path).mtimeMs;
   } catch {
     return false; // released meanwhile: the caller looks again
   }
-  if ((holder > 0 && !alive(holder)) || age > STALE_LOCK_MS) rmSync(path, { force: true });
+  if ((holder > 0 && !alive(holder)) || age > STALE_LOCK_MS) fs.rmSync(path, { force: true });
   return false;
 }
 
@@ -87,26 +91,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * asking at the same time.
  */
 export async function cachedCredentials(req: CacheRequest, fetchKeys: () => Promise<ProcessCredentials>): Promise<ProcessCredentials> {
-  const hit = freshCached(req);
+  const hit = await freshCached(req);
   if (hit) return hit;
-  mkdirSync(cacheDir(req.dir), { recursive: true, mode: 0o700 });
-  const lock = cacheFile(req, 'lock');
+  fs.mkdirSync(cacheDir(req.dir), { recursive: true, mode: 0o700 });
+  const lock = await cacheFile(req, 'lock');
   const started = Date.now();
   while (!tryLock(lock)) {
     if (Date.now() - started > WAIT_LIMIT_MS) throw new CliFailure('hatrack: another hatrack process is still fetching these keys', EXIT.failed);
     await sleep(WAIT_STEP_MS);
-    const refreshed = freshCached(req);
+    const refreshed = await freshCached(req);
     if (refreshed) return refreshed;
   }
   try {
     // Another process may have finished its refresh between our look and our lock.
-    const meanwhile = freshCached(req);
+    const meanwhile = await freshCached(req);
     if (meanwhile) return meanwhile;
     const keys = await fetchKeys();
     if (!isProcessCredentials(keys)) throw new CliFailure('hatrack: the broker sent keys in an unexpected form', EXIT.failed);
-    writePrivateFile(cacheFile(req, 'json'), JSON.stringify(keys));
+    const entry: CacheEntry = { login: req.login.id ?? '', keys };
+    writePrivateFile(await cacheFile(req, 'json'), JSON.stringify(entry));
     return keys;
   } finally {
-    rmSync(lock, { force: true });
+    fs.rmSync(lock, { force: true });
   }
 }

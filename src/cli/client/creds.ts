@@ -2,7 +2,6 @@
 // stdout, and nothing else there. JSON is the credential_process document (AWS.md §4), so
 // `credential_process = hatrack creds --role R` works in ~/.aws/config. A cache hit reads two
 // small files and loads no server code.
-import { credentialProcessJson, credentialsFileBlock, envExports, profileName } from '../../aws/credentials-format.ts';
 import type { Io } from '../main.ts';
 import { usage } from './exit.ts';
 import { roleKeyRequest, roleKeys, type RoleKeyOptions } from './role-keys.ts';
@@ -12,11 +11,15 @@ const FORMATS = ['json', 'env', 'credentials'] as const;
 export async function credsCommand(options: RoleKeyOptions & { format?: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const format = options.format ?? 'json';
   if (!(FORMATS as readonly string[]).includes(format)) throw usage(`hatrack creds: --format is one of ${FORMATS.join(', ')}`);
-  const req = roleKeyRequest(options, env);
+  const req = await roleKeyRequest(options, env);
   const keys = await roleKeys(req);
+  if (format === 'json') {
+    // The cache holds the broker's credential_process document, checked field by field: printed as it is.
+    io.out(JSON.stringify({ Version: 1, AccessKeyId: keys.AccessKeyId, SecretAccessKey: keys.SecretAccessKey, SessionToken: keys.SessionToken, Expiration: keys.Expiration }));
+    return 0;
+  }
+  const { credentialsFileBlock, envExports, profileName } = await import('../../aws/credentials-format.ts');
   const creds = { accessKeyId: keys.AccessKeyId, secretAccessKey: keys.SecretAccessKey, sessionToken: keys.SessionToken, expiration: new Date(keys.Expiration) };
-  if (format === 'json') io.out(credentialProcessJson(creds));
-  else if (format === 'env') io.out(envExports(creds, { region: req.login.region }));
-  else io.out(credentialsFileBlock(creds, profileName(req.role.split(/[:/]/).slice(-2).join('-'))));
+  io.out(format === 'env' ? envExports(creds, { region: req.login.region }) : credentialsFileBlock(creds, profileName(req.role.split(/[:/]/).slice(-2).join('-'))));
   return 0;
 }

@@ -17,7 +17,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function execCommand(options: RoleKeyOptions, command: string[], _io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (command.length === 0) throw usage('hatrack exec: name the command after --, e.g. hatrack exec --role prod/Admin -- aws s3 ls');
-  const req = roleKeyRequest(options, env);
+  const req = await roleKeyRequest(options, env);
   // Fail here, before the command starts, when the role is not granted or the login ended.
   await roleKeys(req);
   const endpoint = await startContainerEndpoint(() => roleKeys(req));

@@ -8,6 +8,8 @@ import { configDir, readJsonFile, removeFile, writePrivateFile } from './files.t
 export interface Login {
   url: string;
   token: string;
+  /** Random, new at each login: cached keys name the login they were fetched under. */
+  id?: string;
   /** ISO 8601: when the broker ends the token at the latest. */
   expiresAt: string;
   email?: string;
@@ -47,11 +49,14 @@ export function requireLogin(flag: string | undefined, env: NodeJS.ProcessEnv, d
   return login;
 }
 
-export function saveLogin(dir: string, login: Login): void {
-  writePrivateFile(loginFile(dir), JSON.stringify(login));
+/** Keeps the login (with a new id) as the current one, and returns what was kept. */
+export function saveLogin(dir: string, login: Login): Login {
+  const saved = { ...login, id: login.id ?? globalThis.crypto.randomUUID() };
+  writePrivateFile(loginFile(dir), JSON.stringify(saved));
   writePrivateFile(settingsFile(dir), JSON.stringify({ url: login.url }));
   // Keys cached under another login are not this one's.
   removeFile(cacheDir(dir));
+  return saved;
 }
 
 export function readLogin(dir: string): Login | undefined {

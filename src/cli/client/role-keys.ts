@@ -1,7 +1,6 @@
 // Keys for one role as every user-side command gets them: the login, the cache, and on a miss
 // one POST /api/credentials. Shared by `creds`, `exec` and `serve-credentials`.
-import { parseDurationSeconds } from '../../config/duration.ts';
-import { callApi, type ProcessCredentials } from './broker-api.ts';
+import type { ProcessCredentials } from './broker-api.ts';
 import { cachedCredentials, type CacheRequest } from './credentials-cache.ts';
 import { usage } from './exit.ts';
 import { configDir } from './files.ts';
@@ -13,11 +12,11 @@ export interface RoleKeyOptions {
   duration?: string;
 }
 
-export function roleKeyRequest(options: RoleKeyOptions, env: NodeJS.ProcessEnv): CacheRequest {
+export async function roleKeyRequest(options: RoleKeyOptions, env: NodeJS.ProcessEnv): Promise<CacheRequest> {
   if (!options.role) throw usage('hatrack: --role is required (an ARN, account-alias/role-name, or a unique end of either)');
   let durationSeconds: number | undefined;
   if (options.duration !== undefined) {
-    durationSeconds = parseDurationSeconds(options.duration);
+    durationSeconds = (await import('../../config/duration.ts')).parseDurationSeconds(options.duration);
     if (durationSeconds === undefined) throw usage(`hatrack: "${options.duration}" is not a duration (use seconds or e.g. 15m, 1h)`);
   }
   const dir = configDir(env);
@@ -25,7 +24,8 @@ export function roleKeyRequest(options: RoleKeyOptions, env: NodeJS.ProcessEnv):
 }
 
 export function roleKeys(req: CacheRequest): Promise<ProcessCredentials> {
-  return cachedCredentials(req, () => callApi<ProcessCredentials>(req.login, 'POST', '/api/credentials', {
+  // The HTTP client is loaded on a miss only.
+  return cachedCredentials(req, async () => (await import('./broker-api.ts')).callApi<ProcessCredentials>(req.login, 'POST', '/api/credentials', {
     role: req.role,
     ...(req.durationSeconds !== undefined && { duration: req.durationSeconds }),
   }));

@@ -10,7 +10,7 @@ import { roleKeyRequest, roleKeys, type RoleKeyOptions } from './role-keys.ts';
 export async function serveCredentialsCommand(options: RoleKeyOptions & { port?: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const port = options.port === undefined ? 0 : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage('hatrack serve-credentials: --port is a port number');
-  const req = roleKeyRequest(options, env);
+  const req = await roleKeyRequest(options, env);
   await roleKeys(req);
   const endpoint = await startContainerEndpoint(() => roleKeys(req), { port });
   io.out([

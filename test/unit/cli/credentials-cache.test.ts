@@ -15,7 +15,7 @@ afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, f
 function request(now: number, token = 'hatrack_one'): CacheRequest {
   const dir = dirs[0] ?? mkdtempSync(join(tmpdir(), 'hatrack-cache-'));
   if (!dirs.includes(dir)) dirs.push(dir);
-  return { dir, login: { url: 'https://hatrack.example.com', token, expiresAt: '2030-01-01T00:00:00Z' }, role: 'prod/Admin', now: () => now };
+  return { dir, login: { url: 'https://hatrack.example.com', token, id: `login-of-${token}`, expiresAt: '2030-01-01T00:00:00Z' }, role: 'prod/Admin', now: () => now };
 }
 
 let issued = 0;
@@ -67,7 +67,7 @@ describe('the key cache', () => {
     expect(k.Expiration).toBe(new Date(T0 + 3600_000).toISOString());
   });
 
-  it('keys cached under one login are not handed out under another (a new token, a new person)', async () => {
+  it('keys cached under one login are not handed out under another (a new login, a new person)', async () => {
     const mine = await cachedCredentials(request(T0, 'hatrack_alice'), keysExpiringAt(T0 + 3600_000));
     const theirs = await cachedCredentials(request(T0, 'hatrack_bob'), keysExpiringAt(T0 + 3600_000));
     expect(theirs.AccessKeyId).not.toBe(mine.AccessKeyId);

@@ -19,8 +19,10 @@ function tokensWith(ttlSeconds: number): BrokerTokens {
 }
 
 /** An approval by `name`, made in the browser sign-in `signInId` that ends `endsInMs` from now. */
-function approvalOf(name: string, signInId = `sign-in-${name}`, endsInMs = 8 * HOUR, overrides: Partial<Identity> = {}): Approval {
-  return { identity: stored(name, overrides), signIn: { id: signInId, expiresAt: f.clock.now().getTime() + endsInMs } };
+/** As POST /device makes it: with the person's sign-out-everywhere generation at the time. */
+async function approvalNow(tokens: BrokerTokens, name: string, signInId = `sign-in-${name}`, endsInMs = 8 * HOUR, overrides: Partial<Identity> = {}): Promise<Approval> {
+  const identity = stored(name, overrides);
+  return { identity, signIn: { id: signInId, expiresAt: f.clock.now().getTime() + endsInMs }, generation: await tokens.generation(identity.connector, identity.subject) };
 }
 
 async function expectDead(tokens: BrokerTokens, token: unknown): Promise<void> {
@@ -41,7 +43,7 @@ beforeEach(() => {
 describe('issue and verify', () => {
   it('D14 issue gives an opaque hatrack_ token whose holder is the person who approved, as verified', async () => {
     const tokens = tokensWith(8 * 3600);
-    const issued = await tokens.issue(approvalOf('alice'), CLI);
+    const issued = await tokens.issue(await approvalNow(tokens, 'alice'), CLI);
     expect(issued.token.startsWith(BROKER_TOKEN_PREFIX)).toBe(true);
     expect(issued.token).toMatch(/^hatrack_[A-Za-z0-9_-]{43,}$/);
     const holder = await tokens.verify(issued.token);
@@ -50,12 +52,12 @@ describe('issue and verify', () => {
     expect(holder.clientId).toBe(CLI);
     expect(holder.expiresAt).toEqual(new Date(T0.getTime() + 8 * HOUR));
     // Another approval gives another person's token.
-    expect((await tokens.verify((await tokens.issue(approvalOf('bob'), CLI)).token)).identity).toEqual(person('bob'));
+    expect((await tokens.verify((await tokens.issue(await approvalNow(tokens, 'bob'), CLI)).token)).identity).toEqual(person('bob'));
   });
 
   it('every token is new: 100 issues of one approval give 100 tokens', async () => {
     const tokens = tokensWith(3600);
-    const approval = approvalOf('alice');
+    const approval = await approvalNow(tokens, 'alice');
     const all = new Set<string>();
     for (let i = 0; i < 100; i++) all.add((await tokens.issue(approval, CLI)).token);
     expect(all.size).toBe(100);
@@ -63,7 +65,7 @@ describe('issue and verify', () => {
 
   it('expiry = tokenTtl when the sign-in ends later: live until then, dead from then on', async () => {
     const tokens = tokensWith(3600);
-    const issued = await tokens.issue(approvalOf('alice', 's1', 8 * HOUR), CLI);
+    const issued = await tokens.issue(await approvalNow(tokens, 'alice', 's1', 8 * HOUR), CLI);
     expect(issued.expiresInSeconds).toBe(3600);
     expect((await tokens.verify(issued.token)).expiresAt).toEqual(new Date(T0.getTime() + HOUR));
     f.clock.advance(HOUR - 1);
@@ -74,7 +76,7 @@ describe('issue and verify', () => {
 
   it('expiry = the end of the sign-in when that comes before tokenTtl', async () => {
     const tokens = tokensWith(8 * 3600);
-    const issued = await tokens.issue(approvalOf('alice', 's1', 90 * 60_000), CLI);
+    const issued = await tokens.issue(await approvalNow(tokens, 'alice', 's1', 90 * 60_000), CLI);
     expect(issued.expiresInSeconds).toBe(90 * 60);
     expect((await tokens.verify(issued.token)).expiresAt).toEqual(new Date(T0.getTime() + 90 * 60_000));
     f.clock.advance(90 * 60_000 - 1);
@@ -85,7 +87,7 @@ describe('issue and verify', () => {
 
   it('expires_in is whole seconds, never more than the token really has', async () => {
     const tokens = tokensWith(8 * 3600);
-    const issued = await tokens.issue(approvalOf('alice', 's1', 1_500_700), CLI);
+    const issued = await tokens.issue(await approvalNow(tokens, 'alice', 's1', 1_500_700), CLI);
     expect(issued.expiresInSeconds).toBe(1500);
   });
 
@@ -93,7 +95,7 @@ describe('issue and verify', () => {
     const tokens = tokensWith(3600);
     for (const endsIn of [0, -1, -HOUR]) {
       // Which error is the HTTP layer's concern (see device-http.test.ts); here: refused, as a HatrackError.
-      const e = await rejection(tokens.issue(approvalOf('alice', 's1', endsIn), CLI));
+      const e = await rejection(tokens.issue(await approvalNow(tokens, 'alice', 's1', endsIn), CLI));
       expect(e.status).toBeGreaterThanOrEqual(400);
       expect(e.status).toBeLessThan(500);
     }
@@ -102,7 +104,7 @@ describe('issue and verify', () => {
 
   it('verify refuses anything but a live token it issued: invalid_token, 401', async () => {
     const tokens = tokensWith(3600);
-    const { token } = await tokens.issue(approvalOf('alice'), CLI);
+    const { token } = await tokens.issue(await approvalNow(tokens, 'alice'), CLI);
     const random = token.slice(BROKER_TOKEN_PREFIX.length);
     const flipped = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
     for (const bad of [undefined, null, 42, '', 'hatrack_', random, `Bearer ${token}`, ` ${token}`, token.toUpperCase(), flipped,
@@ -114,7 +116,7 @@ describe('issue and verify', () => {
 
   it('D3 tokens are stored only by their hash: no key or value of the store holds a token or its random part', async () => {
     const tokens = tokensWith(3600);
-    const issued = [await tokens.issue(approvalOf('alice'), CLI), await tokens.issue(approvalOf('bob'), CLI)];
+    const issued = [await tokens.issue(await approvalNow(tokens, 'alice'), CLI), await tokens.issue(await approvalNow(tokens, 'bob'), CLI)];
     await tokens.endEverywhere('demo', 'demo-carla');
     await tokens.endSignIn('sign-in-bob', T0.getTime() + HOUR);
     const snapshot = await store.snapshot();
@@ -133,7 +135,7 @@ describe('issue and verify', () => {
 describe('revoke (RFC 7009)', () => {
   it('a revoked token is dead at once; the other tokens of the same sign-in live on', async () => {
     const tokens = tokensWith(3600);
-    const approval = approvalOf('alice');
+    const approval = await approvalNow(tokens, 'alice');
     const [a, b] = [await tokens.issue(approval, CLI), await tokens.issue(approval, CLI)];
     await tokens.revoke(a.token);
     await expectDead(tokens, a.token);
@@ -148,9 +150,9 @@ describe('revoke (RFC 7009)', () => {
 describe('ending a sign-in (its logout)', () => {
   it('endSignIn kills every token approved in that sign-in, and only those', async () => {
     const tokens = tokensWith(8 * 3600);
-    const inA = [await tokens.issue(approvalOf('alice', 'sign-in-A'), CLI), await tokens.issue(approvalOf('alice', 'sign-in-A'), 'other-cli')];
-    const inB = await tokens.issue(approvalOf('alice', 'sign-in-B'), CLI);
-    const bobs = await tokens.issue(approvalOf('bob', 'sign-in-C'), CLI);
+    const inA = [await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-A'), CLI), await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-A'), 'other-cli')];
+    const inB = await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-B'), CLI);
+    const bobs = await tokens.issue(await approvalNow(tokens, 'bob', 'sign-in-C'), CLI);
     f.clock.advance(HOUR);
     await tokens.endSignIn('sign-in-A', T0.getTime() + 8 * HOUR);
     for (const t of inA) await expectDead(tokens, t.token);
@@ -164,7 +166,7 @@ describe('ending a sign-in (its logout)', () => {
 
   it('endSignIn of a sign-in that is already over does nothing and does not fail', async () => {
     const tokens = tokensWith(3600);
-    const live = await tokens.issue(approvalOf('alice', 'sign-in-A'), CLI);
+    const live = await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-A'), CLI);
     await tokens.endSignIn('sign-in-old', T0.getTime() - 1);
     await tokens.endSignIn('sign-in-now', T0.getTime());
     await expectLive(tokens, live, 'alice@example.com');
@@ -175,15 +177,15 @@ describe('sign out everywhere', () => {
   it('endEverywhere kills every token of that person (connector + subject), from every sign-in and client, and no one else\'s', async () => {
     const tokens = tokensWith(8 * 3600);
     const alices = [
-      await tokens.issue(approvalOf('alice', 'sign-in-A'), CLI),
-      await tokens.issue(approvalOf('alice', 'sign-in-B'), 'other-cli'),
-      await tokens.issue(approvalOf('alice', 'sign-in-C'), CLI),
+      await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-A'), CLI),
+      await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-B'), 'other-cli'),
+      await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-C'), CLI),
     ];
-    const bobs = await tokens.issue(approvalOf('bob', 'sign-in-D'), CLI);
+    const bobs = await tokens.issue(await approvalNow(tokens, 'bob', 'sign-in-D'), CLI);
     // The same subject at another connector is another person.
-    const elsewhere = await tokens.issue(approvalOf('alice', 'sign-in-E', 8 * HOUR, { connector: 'google', email: 'alice@google.example' }), CLI);
+    const elsewhere = await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-E', 8 * HOUR, { connector: 'google', email: 'alice@google.example' }), CLI);
     // Same connector, another subject with the same email: another person too.
-    const namesake = await tokens.issue(approvalOf('alice', 'sign-in-F', 8 * HOUR, { subject: 'demo-alice-2' }), CLI);
+    const namesake = await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-F', 8 * HOUR, { subject: 'demo-alice-2' }), CLI);
     f.clock.advance(HOUR);
     await tokens.endEverywhere('demo', 'demo-alice');
     for (const t of alices) await expectDead(tokens, t.token);
@@ -196,12 +198,12 @@ describe('sign out everywhere', () => {
 
   it('tokens issued after endEverywhere work, to their own end, even past the end of the first mark', async () => {
     const tokens = tokensWith(3600);
-    const before = await tokens.issue(approvalOf('alice', 'sign-in-A'), CLI);
+    const before = await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-A'), CLI);
     f.clock.advance(1000);
     await tokens.endEverywhere('demo', 'demo-alice');
     await expectDead(tokens, before.token);
     f.clock.advance(50 * 60_000);
-    const after = await tokens.issue(approvalOf('alice', 'sign-in-B'), CLI);
+    const after = await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-B'), CLI);
     await expectLive(tokens, after, 'alice@example.com');
     // An hour after endEverywhere the mark written then would be gone; the later token still works…
     f.clock.advance(30 * 60_000);
@@ -216,12 +218,12 @@ describe('sign out everywhere', () => {
   it('a second endEverywhere kills the tokens issued since the first', async () => {
     const tokens = tokensWith(8 * 3600);
     await tokens.endEverywhere('demo', 'demo-alice');
-    const between = await tokens.issue(approvalOf('alice', 'sign-in-A'), CLI);
+    const between = await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-A'), CLI);
     await expectLive(tokens, between, 'alice@example.com');
     f.clock.advance(1000);
     await tokens.endEverywhere('demo', 'demo-alice');
     await expectDead(tokens, between.token);
-    const later = await tokens.issue(approvalOf('alice', 'sign-in-B'), CLI);
+    const later = await tokens.issue(await approvalNow(tokens, 'alice', 'sign-in-B'), CLI);
     await expectLive(tokens, later, 'alice@example.com');
   });
 });

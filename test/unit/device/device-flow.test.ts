@@ -20,7 +20,7 @@ const settings: DeviceFlowSettings = {
 const ORIGIN = { ip: '198.51.100.7', userAgent: 'hatrack/0.1.0 (linux; x64) node/24' };
 
 function approvalOf(name: string): Approval {
-  return { identity: stored(name), signIn: { id: `sign-in-of-${name}`, expiresAt: T0.getTime() + 8 * 3600_000 } };
+  return { identity: stored(name), signIn: { id: `sign-in-of-${name}`, expiresAt: T0.getTime() + 8 * 3600_000 }, generation: '' };
 }
 const approve = (name = 'alice') => ({ decision: 'approved' as const, approval: approvalOf(name) });
 const deny = { decision: 'denied' as const };

@@ -1,5 +1,6 @@
 // How people name a role on the command line: its ARN, `account-alias/role-name` (or the account
-// id in place of the alias), or any unique suffix of either, such as `prod/Admin` or `Admin`.
+// id in place of the alias), or a unique end of either that starts a path segment, such as
+// `prod/Admin` or `Admin` (never `min`: a name that fetches keys must not be a guess).
 import { HatrackError, fail } from '../errors.ts';
 import type { Grant } from '../mapping/types.ts';
 
@@ -26,8 +27,8 @@ function namesOf(g: NamedRole): string[] {
 }
 
 /**
- * The grant `name` names. An exact name wins; else a suffix that starts a path segment (`Admin`
- * names `prod/Admin`, not `prod/ReadOnlyAdmin`); else any suffix. Several → AmbiguousRoleError.
+ * The grant `name` names. An exact name wins; else an end that starts a path segment (`Admin`
+ * names `prod/Admin`, not `prod/ReadOnlyAdmin`). Several → AmbiguousRoleError.
  */
 export function grantNamed<G extends NamedRole>(grants: readonly G[], name: unknown): G {
   if (typeof name !== 'string' || name === '' || name.length > 2048) {
@@ -36,7 +37,6 @@ export function grantNamed<G extends NamedRole>(grants: readonly G[], name: unkn
   const tiers: Array<(n: string) => boolean> = [
     (n) => n === name,
     (n) => n.endsWith(`/${name}`) || n.endsWith(`:${name}`),
-    (n) => n.endsWith(name),
   ];
   for (const matches of tiers) {
     const found = grants.filter((g) => namesOf(g).some(matches));

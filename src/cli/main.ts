@@ -48,8 +48,8 @@ Commands for people (take --url URL, else $HATRACK_URL, else the URL of the last
 ${USER_COMMANDS.map((c) => `  ${commandHelp[c]}`).join('\n')}
 
 Role names: an ARN, account-alias/role-name, or a unique end of either (e.g. prod/Admin).
-Exit codes: 1 failed, 2 usage, 3 not logged in, 4 login expired, 5 not allowed or unknown role,
-6 broker unreachable.`;
+Exit codes: 1 failed, 2 usage (and an ambiguous role name), 3 not logged in, 4 login expired,
+5 not allowed (a role that is not yours), 6 broker unreachable.`;
 
 export interface Io {
   out: (text: string) => void;
@@ -124,7 +124,7 @@ const commandOptions: Record<string, ReadonlyArray<keyof typeof options>> = {
   exec: ['url', 'role', 'duration'],
   'serve-credentials': ['url', 'role', 'duration', 'port'],
   configure: ['url', 'role', 'profile', 'all', 'region'],
-  logout: [],
+  logout: ['url'],
 };
 
 /** Options every command takes. */
@@ -189,7 +189,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'configure':
         return await (await import('./client/configure.ts')).configureCommand({ ...values, all: values.all === true }, io);
       case 'logout':
-        return await (await import('./client/logout.ts')).logoutCommand(io);
+        return await (await import('./client/logout.ts')).logoutCommand({ url: values.url }, io);
       default:
         io.err(`hatrack: unknown command "${command}"\n\n${usage}`);
         return 2;

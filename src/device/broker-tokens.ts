@@ -51,7 +51,8 @@ export interface BrokerTokens {
   generation(connector: string, subject: string): Promise<string>;
   /** The holder of a live token, or a 401 `invalid_token`. */
   verify(token: unknown): Promise<TokenHolder>;
-  revoke(token: unknown): Promise<void>;
+  /** RFC 7009: ends the token when it was issued to `clientId`; nothing happens otherwise. */
+  revoke(token: string, clientId: string): Promise<void>;
   /** Ends every token approved in this browser sign-in (its logout). */
   endSignIn(signInId: string, signInExpiresAt: number): Promise<void>;
   /** Ends every token of this person, from any sign-in ("sign out everywhere"). */
@@ -66,8 +67,19 @@ function invalidToken(detail: string) {
   return fail.unauthenticated('invalid_token', 'Your Hatrack login has expired or was ended. Run `hatrack login` again.', detail);
 }
 
-export function createBrokerTokens(store: Store, clock: Clock, settings: { ttlSeconds: number }): BrokerTokens {
+export interface BrokerTokenSettings {
+  ttlSeconds: number;
+  /** How long an approval may wait for the CLI's poll (config device.codeTtl). */
+  approvalTtlSeconds: number;
+}
+
+/** An undecided or unredeemed request lives this long past its code's lifetime (see device-flow.ts). */
+const APPROVAL_GRACE_MS = 10 * 60_000;
+
+export function createBrokerTokens(store: Store, clock: Clock, settings: BrokerTokenSettings): BrokerTokens {
   const ttlMs = settings.ttlSeconds * 1000;
+  // A generation must outlive every token and every waiting approval that carries the old one.
+  const generationTtlMs = Math.max(ttlMs, settings.approvalTtlSeconds * 1000 + APPROVAL_GRACE_MS);
 
   return {
     generation: async (connector, subject) => (await store.get(generationKey(connector, subject))) ?? '',
@@ -82,7 +94,7 @@ export function createBrokerTokens(store: Store, clock: Clock, settings: { ttlSe
         throw new OAuthError('access_denied', 'The person who approved this request has signed out since.', 'approval voided by a logout');
       }
       // The generation must outlive every token that carries it; should it lapse just now, the token would die with it (fail closed).
-      if (generation) await store.touch(gKey, ttlMs);
+      if (generation) await store.touch(gKey, generationTtlMs);
       const token = `${BROKER_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
       const record: TokenRecord = { identity: approval.identity, signInId: approval.signIn.id, generation: approval.generation, clientId, issuedAt: now, expiresAt };
       await store.set(tokenKey(token), JSON.stringify(record), expiresAt - now);
@@ -104,9 +116,11 @@ export function createBrokerTokens(store: Store, clock: Clock, settings: { ttlSe
       return { identity: fromStored(record.identity), clientId: record.clientId, expiresAt: new Date(record.expiresAt) };
     },
 
-    async revoke(token) {
+    async revoke(token, clientId) {
       // RFC 7009 §2.2: an unknown token is not an error.
-      if (typeof token === 'string' && token.length <= 100) await store.delete(tokenKey(token));
+      if (token.length > 100) return;
+      const raw = await store.get(tokenKey(token));
+      if (raw && (JSON.parse(raw) as TokenRecord).clientId === clientId) await store.delete(tokenKey(token));
     },
 
     async endSignIn(signInId, signInExpiresAt) {
@@ -116,7 +130,7 @@ export function createBrokerTokens(store: Store, clock: Clock, settings: { ttlSe
     },
 
     async endEverywhere(connector, subject) {
-      await store.set(generationKey(connector, subject), randomBytes(12).toString('base64url'), ttlMs);
+      await store.set(generationKey(connector, subject), randomBytes(12).toString('base64url'), generationTtlMs);
     },
   };
 }

@@ -53,7 +53,10 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
       res.locals.holder = await deps.tokens.verify(bearer(req));
       next();
     } catch (e) {
-      if (isHatrackError(e) && e.code === 'invalid_token') res.set('WWW-Authenticate', 'Bearer realm="hatrack", error="invalid_token"');
+      // RFC 6750 §3.1: a request without any token gets the bare challenge, a bad token the error.
+      if (isHatrackError(e) && e.code === 'invalid_token') {
+        res.set('WWW-Authenticate', bearer(req) === undefined ? 'Bearer realm="hatrack"' : 'Bearer realm="hatrack", error="invalid_token"');
+      }
       next(e);
     }
   });
@@ -88,7 +91,12 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
     const grant = grantFor(res, req.body?.role);
     const duration = req.body?.duration;
     if (duration !== undefined && typeof duration !== 'number') throw fail.badRequest('invalid_duration', 'duration must be a number of seconds.');
-    const creds = await deps.hats.credentials(holder(res).identity, grant, { ...meta(req), ...(duration !== undefined && { durationSeconds: duration }) });
+    const { identity, expiresAt } = holder(res);
+    // Keys outlive the CLI login that fetched them by at most AWS's minimum of 15 minutes: they
+    // last what was asked (or the rule's duration), cut to what is left of the login.
+    const loginLeft = Math.max(900, Math.floor((expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
+    const durationSeconds = Math.min(duration ?? grant.sessionDuration, loginLeft);
+    const creds = await deps.hats.credentials(identity, grant, { ...meta(req), durationSeconds });
     // AWS.md §4: exactly the credential_process document.
     res.type('json').send(credentialProcessJson(creds));
   });

@@ -36,6 +36,8 @@ export interface AppDeps {
   connectors: ReadonlyMap<string, RedirectConnector>;
   hats: HatRack;
   device: DeviceFlow;
+  /** The public client ids of config `device.clients`. */
+  deviceClients: readonly string[];
   tokens: BrokerTokens;
   idpMetadataXml: () => string;
   /** Origins a form may be redirected to after its POST (the AWS federation endpoint). */
@@ -97,13 +99,13 @@ export function createApp(deps: AppDeps): express.Express {
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(samlRoutes({
-    connectors: deps.connectors, hats: deps.hats, store: deps.store, publicUrl, publicOrigin: url.origin,
+    connectors: deps.connectors, hats: deps.hats, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, connectors: deps.connectors, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
   router.use(deviceRoutes({
-    device: deps.device, tokens: deps.tokens, store: deps.store, render, connectors: deps.connectors,
+    device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store, render, connectors: deps.connectors,
     base, publicOrigin: url.origin, clock: deps.clock, log: deps.log,
   }));
   router.use(apiRoutes({ hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));

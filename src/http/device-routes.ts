@@ -19,6 +19,8 @@ import { fromStored } from '../stored-identity.ts';
 
 export interface DeviceRouteDeps {
   device: DeviceFlow;
+  /** The registered public clients (config device.clients). */
+  clientIds: readonly string[];
   tokens: BrokerTokens;
   store: Store;
   render: Renderer;
@@ -54,10 +56,11 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
   const codeLimit = rateLimit(deps.store, deps.clock, { bucket: 'device-code', limit: 20, windowMs: 60_000 });
   // Each poll is also paced per device code (slow_down); this bounds a flood of made-up codes.
   const tokenLimit = rateLimit(deps.store, deps.clock, { bucket: 'token', limit: 600, windowMs: 60_000 });
-  // D2: guessing user codes. 20^8 codes, at most 20 tries a minute from an address and 10 from a
-  // session: with 1 000 codes pending, a whole 10-minute lifetime of guessing from one address hits
-  // one with odds of about 1 in 128 000, and spreading over addresses still needs one session each.
-  const guessByAddress = rateLimit(deps.store, deps.clock, { bucket: 'user-code', limit: 20, windowMs: 60_000, key: clientAddressKey });
+  // D2: guessing user codes. 20^8 codes, at most 60 tries a minute from an address (an office
+  // behind one NAT approves a few logins a minute) and 10 from a session: with 1 000 codes
+  // pending, a whole 10-minute lifetime of guessing from one session hits one with odds of about
+  // 1 in 2.5 million, from one address's sessions together 1 in 430 000.
+  const guessByAddress = rateLimit(deps.store, deps.clock, { bucket: 'user-code', limit: 60, windowMs: 60_000, key: clientAddressKey });
   const guessBySession = rateLimit(deps.store, deps.clock, { bucket: 'user-code-session', limit: 10, windowMs: 60_000, key: (req) => `session:${req.sessionID}` });
 
   router.post('/oauth/device/code', codeLimit, oauthEndpoint(async (req, res) => {
@@ -67,6 +70,7 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
 
   router.post('/oauth/token', tokenLimit, oauthEndpoint(async (req, res) => {
     const grantType = field(req, 'grant_type');
+    if (typeof grantType !== 'string' || grantType === '') throw new OAuthError('invalid_request', 'grant_type is required.');
     if (grantType !== DEVICE_GRANT) throw new OAuthError('unsupported_grant_type', `Only ${DEVICE_GRANT} is supported.`);
     const clientId = field(req, 'client_id');
     const approval = await deps.device.poll(clientId, field(req, 'device_code'));
@@ -75,8 +79,13 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
     res.json({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresInSeconds });
   }));
 
+  // RFC 7009: a token of another client, or an unknown one, is answered like a revoked one.
   router.post('/oauth/revoke', tokenLimit, oauthEndpoint(async (req, res) => {
-    await deps.tokens.revoke(field(req, 'token'));
+    const clientId = field(req, 'client_id');
+    if (typeof clientId !== 'string' || !deps.clientIds.includes(clientId)) throw new OAuthError('invalid_client', 'Unknown client_id.');
+    const token = field(req, 'token');
+    if (typeof token !== 'string' || token === '') throw new OAuthError('invalid_request', 'token is required.');
+    await deps.tokens.revoke(token, clientId);
     res.status(200).end();
   }));
 

@@ -20,11 +20,13 @@ import { rateLimit } from './rate-limit.ts';
 import { safeReturnTo } from './return-to.ts';
 import { fromStored, toStored } from '../stored-identity.ts';
 import { completeSignIn, countLogin } from './sign-in.ts';
+import type { BrokerTokens } from '../device/broker-tokens.ts';
 
 export interface SamlRouteDeps {
   connectors: ReadonlyMap<string, RedirectConnector>;
   hats: HatRack;
   store: Store;
+  tokens: BrokerTokens;
   publicUrl: string;
   publicOrigin: string;
   sessionTtlSeconds: number;

@@ -3,6 +3,7 @@
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
+import type { BrokerTokens } from '../device/broker-tokens.ts';
 import type { Identity } from '../identity.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -10,6 +11,7 @@ import { toStored } from '../stored-identity.ts';
 
 export interface SignInDeps {
   sessionTtlSeconds: number;
+  tokens: BrokerTokens;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -24,11 +26,19 @@ function save(req: Request): Promise<void> {
 }
 
 export async function completeSignIn(req: Request, identity: Identity, deps: SignInDeps): Promise<void> {
+  const before = req.session.identity;
+  const earlier = { id: req.session.signInId, expiresAt: req.session.expiresAt };
+  const samePerson = before !== undefined && before.connector === identity.connector && before.subject === identity.subject;
+  // A sign-in replaced by another person's ends, and so do the CLI logins approved in it: its
+  // session is about to be destroyed, and nothing could log it out later.
+  if (!samePerson && earlier.id && earlier.expiresAt) await deps.tokens.endSignIn(earlier.id, earlier.expiresAt);
   // W3: a new session ID at login; the pre-login session is gone.
   await regenerate(req);
   req.session.identity = toStored(identity);
   req.session.expiresAt = deps.clock.now().getTime() + deps.sessionTtlSeconds * 1000;
-  req.session.signInId = randomBytes(16).toString('base64url');
+  // The same person signing in again keeps the sign-in's id, so that one logout still ends every
+  // CLI login approved in this browser.
+  req.session.signInId = samePerson && earlier.id ? earlier.id : randomBytes(16).toString('base64url');
   // Saved before the redirect is sent: express-session saves while the answer is already going out,
   // and the next request, on any broker process, may arrive before a save made then (R6).
   await save(req);

@@ -164,7 +164,7 @@ describe('hatrack console', { timeout: 60_000 }, () => {
 });
 
 describe('hatrack exec and the container credentials endpoint', { timeout: 120_000 }, () => {
-  it('passes the endpoint variables (not fixed keys) and the region; the endpoint answers only with its token, on 127.0.0.1 (E1)', async () => {
+  it('E1 exec passes the endpoint variables (not fixed keys) and the region; the endpoint answers only with its token, on 127.0.0.1', async () => {
     const probe = `
       const env = process.env;
       const url = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
@@ -178,10 +178,11 @@ describe('hatrack exec and the container credentials endpoint', { timeout: 120_0
     const seen = JSON.parse(r.stdout) as Record<string, unknown> & { url: string; keys: Record<string, string> };
     expect(new URL(seen.url).hostname).toBe('127.0.0.1');
     expect(seen).toMatchObject({ region: 'us-east-1', staticKey: null, profile: null, without: 401, wrong: 401, right: 200 });
-    expect(Object.keys(seen.keys)).toEqual(['AccessKeyId', 'SecretAccessKey', 'Token', 'Expiration']);
+    expect(Object.keys(seen.keys)).toEqual(['AccessKeyId', 'SecretAccessKey', 'Token', 'Expiration', 'RoleArn']);
+    expect(seen.keys.RoleArn).toBe('arn:aws:iam::111111111111:role/Admin');
   });
 
-  it('the AWS CLI run by exec gets the role through the endpoint; exec returns the command\'s exit code', async () => {
+  it('E2 the AWS CLI run by exec gets the person\'s own keys for the role named at start, through the endpoint; exec returns the command\'s exit code', async () => {
     const r = await hatrack(alice, ['exec', '--role', 'prod/Admin', '--', AWS_CLI, 'sts', 'get-caller-identity', '--endpoint-url', demo.standinUrl, '--output', 'json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).Arn).toBe('arn:aws:sts::111111111111:assumed-role/Admin/alice@example.com');
@@ -192,6 +193,21 @@ describe('hatrack exec and the container credentials endpoint', { timeout: 120_0
     const denied = await hatrack(alice, ['exec', '--role', 'prod/PowerUser', '--', process.execPath, '-e', 'console.log("ran")']);
     expect(denied.code).toBe(5);
     expect(denied.stdout).toBe('');
+  });
+
+  it('SIGTERM to hatrack exec reaches the command, and hatrack exits as it did (128 + 15)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [resolve('bin/hatrack.js'), 'exec', '--role', 'prod/Admin', '--', process.execPath, '-e',
+      'process.on("SIGTERM", () => { console.log("got SIGTERM"); process.kill(process.pid, "SIGKILL"); }); console.log("ready"); setInterval(() => {}, 1000);'],
+    { env: alice.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += String(d); });
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await expect.poll(() => out.includes('ready'), { timeout: 15_000 }).toBe(true);
+    child.kill('SIGTERM');
+    // The command answered the forwarded SIGTERM by dying of SIGKILL: 128 + 9.
+    expect(await exited).toBe(137);
+    expect(out).toContain('got SIGTERM');
   });
 
   it('serve-credentials prints the variables; the AWS CLI started elsewhere uses them', async () => {

@@ -15,7 +15,8 @@ let demo: TestDemo;
 const terminals: Terminal[] = [];
 
 beforeAll(async () => {
-  demo = await startTestDemo({ device: { interval: 1 } });
+  // CLI logins last 30 minutes here, less than alice's 8-hour Admin rule.
+  demo = await startTestDemo({ device: { interval: 1, tokenTtl: 1800 } });
 }, 60_000);
 afterAll(async () => {
   await demo?.stop();
@@ -155,13 +156,13 @@ describe('commands without a usable login', { timeout: 60_000 }, () => {
     expect((await hatrack(t, ['creds', '--bogus'])).code).toBe(2);
   });
 
-  it('exit 5 for a role not granted, and for an ambiguous name, listing the candidates', async () => {
+  it('exit 5 for a role not granted; exit 2 for an ambiguous name, listing the candidates', async () => {
     const t = await loggedIn('alice');
     const denied = await hatrack(t, ['creds', '--role', 'prod/PowerUser']);
     expect(denied.code).toBe(5);
     expect(denied.stdout).toBe('');
     const ambiguous = await hatrack(t, ['creds', '--role', 'Admin']);
-    expect(ambiguous.code).toBe(5);
+    expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain('prod/Admin');
     expect(ambiguous.stderr).toContain('dev/Admin');
   });
@@ -178,6 +179,42 @@ describe('commands without a usable login', { timeout: 60_000 }, () => {
     const after = await hatrack(t, ['roles']);
     expect(after.code).toBe(4);
     expect(after.stderr).toContain('hatrack login');
+  });
+
+  it('signing in again as the same person keeps the sign-in: its logout still ends the CLI login approved before', async () => {
+    const t = terminal();
+    const pending = await startLogin(t);
+    const approver = await approveAs(demo.url, 'alice', passwordOf(demo, 'alice'), pending.userCode);
+    expect((await pending.finished).code).toBe(0);
+    await signInAt(demo.url, 'alice', passwordOf(demo, 'alice'), approver.browser);
+    expect((await hatrack(t, ['roles'])).code).toBe(0);
+    const home = await (await approver.browser.request(demo.url)).text();
+    expect((await approver.browser.request(`${demo.url}logout`, { form: { _csrf: csrfOf(home) } })).status).toBe(303);
+    expect((await hatrack(t, ['roles'])).code).toBe(4);
+  });
+
+  it('another person signing in on the same browser ends the CLI logins approved in the sign-in it replaces', async () => {
+    const t = terminal();
+    const pending = await startLogin(t);
+    const approver = await approveAs(demo.url, 'alice', passwordOf(demo, 'alice'), pending.userCode);
+    expect((await pending.finished).code).toBe(0);
+    // The provider still knows alice in this browser: it must be told to forget her first.
+    const origin = new URL(demo.oidcIssuer).origin;
+    for (const name of approver.browser.cookies(origin).keys()) approver.browser.cookies(origin).delete(name);
+    await signInAt(demo.url, 'bob', passwordOf(demo, 'bob'), approver.browser);
+    const after = await hatrack(t, ['roles']);
+    expect(after.code).toBe(4);
+  });
+
+  it('keys never outlive the CLI login by more than AWS\'s 15-minute minimum, whatever duration is asked', async () => {
+    const t = await loggedIn('alice');
+    for (const asked of [[], ['--duration', '2h']]) {
+      const r = await hatrack(t, ['creds', '--role', 'prod/Admin', ...asked]);
+      expect(r.code, r.stderr).toBe(0);
+      const left = Date.parse((JSON.parse(r.stdout) as { Expiration: string }).Expiration) - Date.now();
+      expect(left).toBeGreaterThan(25 * 60_000);
+      expect(left).toBeLessThanOrEqual(30 * 60_000 + 5_000);
+    }
   });
 
   it('hatrack logout revokes the token at the broker and forgets it here', async () => {

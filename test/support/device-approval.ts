@@ -15,10 +15,15 @@ export interface Approver {
 export async function signInAt(brokerUrl: string, username: string, password: string, browser = new HeadlessBrowser(), returnTo = '/'): Promise<HeadlessBrowser> {
   const base = brokerUrl.endsWith('/') ? brokerUrl : `${brokerUrl}/`;
   const start = await browser.follow(`${base}login/demo?returnTo=${encodeURIComponent(returnTo)}`, `${base}oidc/`);
-  await start.response.text();
-  const back = await browser.follow(start.url, `${base}oidc/`, { form: { prompt: 'login', login: username, password } });
-  if (!back.stopped) throw new Error(`the provider did not send ${username} back to Hatrack`);
-  const landed = await browser.follow(back.url, 'http://never.invalid/');
+  // A browser the provider still knows is sent straight back; a new one gets the login form.
+  let callback = start.url;
+  if (!start.stopped) {
+    await start.response.text();
+    const back = await browser.follow(start.url, `${base}oidc/`, { form: { prompt: 'login', login: username, password } });
+    if (!back.stopped) throw new Error(`the provider did not send ${username} back to Hatrack`);
+    callback = back.url;
+  }
+  const landed = await browser.follow(callback, 'http://never.invalid/');
   await landed.response.text();
   return browser;
 }

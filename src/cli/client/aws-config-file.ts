@@ -1,11 +1,11 @@
 // Writes profiles into ~/.aws/config (or $AWS_CONFIG_FILE) without disturbing anything else in
-// it: other sections, comments, blank lines and unknown keys stay byte for byte; a profile that
-// exists keeps its other keys and gets the named ones replaced in place. Running it twice gives
-// the same file.
-import { readFileSync } from 'node:fs';
+// it: other sections, comments, blank lines, unknown keys and the file's line ends stay as they
+// were; a profile that exists keeps its other keys and gets the named ones replaced in place.
+// Running it twice gives the same file. A symlinked file (a dotfiles repository) is written
+// through the link, keeping its mode.
+import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { writePrivateFile } from './files.ts';
+import { dirname, join } from 'node:path';
 
 export interface ProfileSetting {
   key: string;
@@ -38,6 +38,7 @@ function keyOf(line: string): string | undefined {
 }
 
 export function withProfiles(text: string, profiles: readonly Profile[]): string {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
   for (const profile of profiles) {
     const header = `profile ${profile.name}`;
@@ -63,17 +64,49 @@ export function withProfiles(text: string, profiles: readonly Profile[]): string
       end++;
     }
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join(eol)}${eol}`;
+}
+
+function readIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Whether a file's [default] profile holds keys or a credential_process: the SDKs use those before a container endpoint. */
+function defaultHasKeys(text: string | undefined, keys: readonly string[]): boolean {
+  let inDefault = false;
+  for (const line of (text ?? '').split(/\r?\n/)) {
+    const section = sectionOf(line);
+    if (section !== undefined) inDefault = section === 'default' || section === 'profile default';
+    else if (inDefault && keys.includes(keyOf(line) ?? '')) return true;
+  }
+  return false;
+}
+
+export function defaultProfileHasKeys(env: NodeJS.ProcessEnv = process.env): boolean {
+  const credentials = env.AWS_SHARED_CREDENTIALS_FILE || join(homedir(), '.aws', 'credentials');
+  return defaultHasKeys(readIfThere(credentials), ['aws_access_key_id']) ||
+    defaultHasKeys(readIfThere(awsConfigPath(env)), ['aws_access_key_id', 'credential_process']);
 }
 
 export function writeProfiles(profiles: readonly Profile[], env: NodeJS.ProcessEnv = process.env): string {
-  const path = awsConfigPath(env);
-  let text = '';
+  const named = awsConfigPath(env);
+  const existing = readIfThere(named);
+  // Through a symlink to the real file, beside which the new one is written and renamed over it.
+  const path = existing === undefined ? named : realpathSync(named);
+  const mode = existing === undefined ? 0o600 : statSync(path).mode & 0o777;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.hatrack-${process.pid}.tmp`;
   try {
-    text = readFileSync(path, 'utf8');
+    writeFileSync(temp, withProfiles(existing ?? '', profiles), { mode, flag: 'wx' });
+    renameSync(temp, path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    rmSync(temp, { force: true });
+    throw e;
   }
-  writePrivateFile(path, withProfiles(text, profiles));
-  return path;
+  return named;
 }

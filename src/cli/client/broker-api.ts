@@ -44,7 +44,9 @@ export async function postForm(url: string, path: string, form: Record<string, s
 function failureFor(status: number, body: Record<string, unknown>): CliFailure {
   const said = typeof body.message === 'string' ? body.message : undefined;
   if (status === 401) return loginExpired();
-  if (status === 403 || status === 409) return new CliFailure(`hatrack: ${said ?? 'not allowed'}`, EXIT.notEntitled);
+  if (status === 403) return new CliFailure(`hatrack: ${said ?? 'not allowed'}`, EXIT.notEntitled);
+  // 409: the role name fits several roles; the message lists them.
+  if (status === 409) return new CliFailure(`hatrack: ${said ?? 'that role name is ambiguous'}`, EXIT.usage);
   if (status === 400) return new CliFailure(`hatrack: ${said ?? 'the broker refused the request'}`, EXIT.usage);
   return new CliFailure(`hatrack: the broker answered ${status}${said ? `: ${said}` : ''}`, EXIT.failed);
 }

@@ -4,11 +4,10 @@
 import { realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { grantNamed } from '../../broker/role-names.ts';
-import { profileName } from '../../aws/credentials-format.ts';
-import { isHatrackError } from '../../errors.ts';
+import { profileName, shellQuote } from '../../aws/credentials-format.ts';
 import type { Io } from '../main.ts';
 import { callApi, type ApiRole, type ApiRoles } from './broker-api.ts';
-import { CliFailure, EXIT, usage } from './exit.ts';
+import { roleNameFailure, usage } from './exit.ts';
 import { requireLogin } from './login-state.ts';
 import { writeProfiles, type Profile } from './aws-config-file.ts';
 
@@ -20,9 +19,12 @@ function realpath(path: string): string | undefined {
   }
 }
 
-/** credential_process splits its command like a POSIX shell: quote what has spaces or quotes. */
+/**
+ * credential_process is split into words like a POSIX shell line: by Python's shlex in the AWS
+ * CLI, by `sh -c` in other SDKs. Single quotes mean the same to both; double quotes do not.
+ */
 function quoted(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `"${word.replace(/(["\\$`])/g, '\\$1')}"`;
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : shellQuote(word);
 }
 
 /**
@@ -51,13 +53,20 @@ export async function configureCommand(
   const roles = listed.roles.map(roleListed);
   let chosen: Array<{ role: ApiRole; profile: string }>;
   if (options.all) {
-    chosen = roles.map((r) => ({ role: r, profile: profileName(`${r.accountAlias ?? r.accountId}-${r.roleName}`) }));
+    // Roles of one name on two IAM paths would make one profile name: the later ones get -2, -3…
+    const taken = new Map<string, number>();
+    chosen = roles.map((r) => {
+      const base = profileName(`${r.accountAlias ?? r.accountId}-${r.roleName}`);
+      const n = (taken.get(base) ?? 0) + 1;
+      taken.set(base, n);
+      return { role: r, profile: n === 1 ? base : `${base}-${n}` };
+    });
   } else {
     let role;
     try {
       role = grantNamed(roles, options.role);
     } catch (e) {
-      throw new CliFailure(`hatrack configure: ${isHatrackError(e) ? e.message : String(e)}`, EXIT.notEntitled);
+      throw roleNameFailure(e);
     }
     chosen = [{ role, profile: profileName(options.profile ?? `${role.accountAlias ?? role.accountId}-${role.roleName}`) }];
   }
@@ -66,7 +75,7 @@ export async function configureCommand(
   const profiles: Profile[] = chosen.map(({ role, profile }) => ({
     name: profile,
     settings: [
-      { key: 'credential_process', value: `${command} creds --role ${role.arn}`, replace: true },
+      { key: 'credential_process', value: `${command} creds --role ${quoted(role.arn)}`, replace: true },
       // A region the person set on the profile stays, unless --region names one.
       ...(region ? [{ key: 'region', value: region, replace: options.region !== undefined }] : []),
     ],

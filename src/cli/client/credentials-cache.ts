@@ -62,11 +62,18 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Takes the lock, or returns false when a live process holds it. Removes a dead holder's lock. */
+/** What this process writes into a lock it holds: its pid, and a nonce no other holder shares. */
+const lockText = `${process.pid} ${Date.now()}-${Math.random()}`;
+
+/**
+ * Takes the lock, or returns false when a live process holds it. A dead holder's lock is
+ * removed; two processes removing one at once can each take the next lock in turn, which costs a
+ * second fetch and nothing else.
+ */
 function tryLock(path: string): boolean {
   try {
     const fd = fs.openSync(path, 'wx', 0o600);
-    fs.writeSync(fd, String(process.pid));
+    fs.writeSync(fd, lockText);
     fs.closeSync(fd);
     return true;
   } catch (e) {
@@ -75,13 +82,21 @@ function tryLock(path: string): boolean {
   let holder = 0;
   let age = 0;
   try {
-    holder = Number(fs.readFileSync(path, 'utf8'));
+    holder = Number(fs.readFileSync(path, 'utf8').split(' ')[0]);
     age = Date.now() - fs.statSync(path).mtimeMs;
   } catch {
     return false; // released meanwhile: the caller looks again
   }
   if ((holder > 0 && !alive(holder)) || age > STALE_LOCK_MS) fs.rmSync(path, { force: true });
   return false;
+}
+
+function readLock(path: string): string | undefined {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -112,6 +127,7 @@ export async function cachedCredentials(req: CacheRequest, fetchKeys: () => Prom
     writePrivateFile(await cacheFile(req, 'json'), JSON.stringify(entry));
     return keys;
   } finally {
-    fs.rmSync(lock, { force: true });
+    // Only our own lock: one taken over as stale belongs to its new holder.
+    if (readLock(lock) === lockText) fs.rmSync(lock, { force: true });
   }
 }

@@ -23,3 +23,9 @@ export class CliFailure extends Error {
 export const notLoggedIn = () => new CliFailure('hatrack: not logged in: run `hatrack login` first', EXIT.notLoggedIn);
 export const loginExpired = () => new CliFailure('hatrack: your Hatrack login has expired or was ended: run `hatrack login` again', EXIT.loginExpired);
 export const usage = (message: string) => new CliFailure(message, EXIT.usage);
+
+/** A role name that names none of the person's roles (not allowed), or several (usage). */
+export function roleNameFailure(e: unknown): CliFailure {
+  const error = e as { code?: string; message?: string };
+  return new CliFailure(`hatrack: ${error.message ?? String(e)}`, error.code === 'role_ambiguous' ? EXIT.usage : EXIT.notEntitled);
+}

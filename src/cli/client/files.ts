@@ -36,6 +36,8 @@ let written = 0;
 
 export function writePrivateFile(path: string, text: string): void {
   fs.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // A directory made earlier by someone else, or with a looser umask, is made private too.
+  if ((fs.statSync(dirname(path)).mode & 0o077) !== 0) fs.chmodSync(dirname(path), 0o700);
   // Unique among processes (pid) and within one (counter); `wx` refuses a leftover of the same name.
   const temp = `${path}.${process.pid}.${++written}.tmp`;
   try {

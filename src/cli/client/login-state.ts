@@ -2,7 +2,7 @@
 // else HATRACK_URL, else the one remembered at the last login; the login (broker token) is kept
 // in login.json, mode 0600, and belongs to the broker it was made at.
 import { join } from 'node:path';
-import { CliFailure, EXIT, notLoggedIn } from './exit.ts';
+import { CliFailure, EXIT, loginExpired, notLoggedIn } from './exit.ts';
 import { configDir, readJsonFile, removeFile, writePrivateFile } from './files.ts';
 
 export interface Login {
@@ -46,6 +46,8 @@ export function requireLogin(flag: string | undefined, env: NodeJS.ProcessEnv, d
   const login = readJsonFile<Login>(loginFile(dir));
   if (!login || typeof login.token !== 'string') throw notLoggedIn();
   if (login.url !== url) throw new CliFailure(`hatrack: logged in to ${login.url}, not ${url}: run \`hatrack login --url ${url}\``, EXIT.notLoggedIn);
+  // Past its end the broker refuses the token anyway; cached keys are not handed out either.
+  if (!(Date.parse(login.expiresAt) > Date.now())) throw loginExpired();
   return login;
 }
 

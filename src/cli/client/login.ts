@@ -7,7 +7,8 @@ import type { Io } from '../main.ts';
 import { postForm, callApi, type ApiRoles } from './broker-api.ts';
 import { CliFailure, EXIT } from './exit.ts';
 import { configDir } from './files.ts';
-import { brokerUrl, CLIENT_ID, saveLogin, type Login } from './login-state.ts';
+import { brokerUrl, CLIENT_ID, readLogin, saveLogin, type Login } from './login-state.ts';
+import { revokeAtBroker } from './logout.ts';
 import { openBrowser } from './open-browser.ts';
 
 interface DeviceAuthorization {
@@ -63,13 +64,23 @@ export async function loginCommand(options: { url?: string; noBrowser?: boolean 
     for (;;) {
       await sleep(interval);
       if (Date.now() >= deadline) throw new CliFailure('hatrack: the code expired before it was approved: run `hatrack login` again', EXIT.failed);
-      const polled = await postForm(url, '/oauth/token', { grant_type: DEVICE_GRANT, device_code: device.device_code, client_id: CLIENT_ID });
+      let polled;
+      try {
+        polled = await postForm(url, '/oauth/token', { grant_type: DEVICE_GRANT, device_code: device.device_code, client_id: CLIENT_ID });
+      } catch {
+        continue; // the broker or the network is away for a moment: keep trying until the code expires
+      }
+      if (polled.status === 429 || polled.status >= 500) continue;
       const error = polled.body.error;
       if (polled.ok && typeof polled.body.access_token === 'string') {
         const expiresIn = typeof polled.body.expires_in === 'number' ? polled.body.expires_in : 0;
         const login: Login = { url, token: polled.body.access_token, expiresAt: new Date(Date.now() + expiresIn * 1000).toISOString() };
         const who = await callApi<ApiRoles>(login, 'GET', '/api/roles');
-        saveLogin(configDir(env), { ...login, email: who.email, region: who.region });
+        const dir = configDir(env);
+        // The login this one replaces ends at its broker too.
+        const replaced = readLogin(dir);
+        if (replaced) await revokeAtBroker(replaced, io);
+        saveLogin(dir, { ...login, email: who.email, region: who.region });
         if (tty) process.stderr.write('\n');
         io.err(`Logged in to ${url} as ${who.email}: ${who.roles.length} role${who.roles.length === 1 ? '' : 's'} (\`hatrack roles\`), until ${new Date(login.expiresAt).toLocaleString()}.`);
         return 0;

@@ -5,14 +5,14 @@ import type { Io } from '../main.ts';
 import { shellQuote } from '../../aws/credentials-format.ts';
 import { startContainerEndpoint } from './container-endpoint.ts';
 import { usage } from './exit.ts';
-import { roleKeyRequest, roleKeys, type RoleKeyOptions } from './role-keys.ts';
+import { pinnedRoleKeyRequest, roleKeys, type RoleKeyOptions } from './role-keys.ts';
 
 export async function serveCredentialsCommand(options: RoleKeyOptions & { port?: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const port = options.port === undefined ? 0 : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage('hatrack serve-credentials: --port is a port number');
-  const req = await roleKeyRequest(options, env);
+  const req = await pinnedRoleKeyRequest(options, env);
   await roleKeys(req);
-  const endpoint = await startContainerEndpoint(() => roleKeys(req), { port });
+  const endpoint = await startContainerEndpoint(() => roleKeys(req), { port, roleArn: req.role });
   io.out([
     `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${shellQuote(endpoint.url)}`,
     `export AWS_CONTAINER_AUTHORIZATION_TOKEN=${shellQuote(endpoint.token)}`,

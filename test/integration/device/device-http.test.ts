@@ -14,6 +14,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createClient } from 'redis';
 import { HeadlessBrowser } from '../../support/oidc/browser.ts';
 import { startTestDemo, type TestDemo } from '../../support/demo.ts';
+import type { DeviceAuthorization } from '../../../src/device/device-flow.ts';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const CLIENT_ID = 'hatrack-cli';
@@ -99,15 +100,6 @@ function send(path: string, o: SendOptions): Promise<Reply> {
 }
 
 // ---- the CLI's side ------------------------------------------------------------------------
-
-interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
 
 /** A terminal running `hatrack login`: its own address, and polls paced at the interval. */
 class Terminal {
@@ -571,7 +563,7 @@ describe('the bearer API', () => {
     token = await approvedToken(await signIn('alice'), t);
   });
 
-  it('/api/* without a live bearer token → 401 JSON invalid_token with a WWW-Authenticate challenge', async () => {
+  it('/api/* without a live bearer token → 401 JSON invalid_token with a WWW-Authenticate challenge (RFC 6750 §3.1: no error attribute when no token was sent)', async () => {
     const cases: Array<[string, Record<string, string>]> = [
       ['no Authorization', {}],
       ['a made-up token', { authorization: 'Bearer hatrack_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],
@@ -583,7 +575,8 @@ describe('the bearer API', () => {
       for (const [method, path] of [['GET', '/api/roles'], ['POST', '/api/credentials'], ['POST', '/api/console'], ['GET', '/api/nothing-here']] as const) {
         const r = await t.api(path, undefined, { method, headers, ...(method === 'POST' && { json: { role: 'prod/Admin' } }) });
         expect(r.status, `${what} ${method} ${path}`).toBe(401);
-        expect(r.headers['www-authenticate']).toBe('Bearer realm="hatrack", error="invalid_token"');
+        const sentOne = /^Bearer \S+$/.test(headers.authorization ?? '');
+        expect(r.headers['www-authenticate'], what).toBe(sentOne ? 'Bearer realm="hatrack", error="invalid_token"' : 'Bearer realm="hatrack"');
         expect(r.headers['cache-control']).toContain('no-store');
         expect(r.json().error).toBe('invalid_token');
       }
@@ -631,11 +624,17 @@ describe('the bearer API', () => {
     const mine = new Terminal();
     const revocable = await approvedToken(await signIn('bob'), mine);
     expect((await mine.api('/api/roles', revocable)).status).toBe(200);
-    const revoked = await send('/oauth/revoke', { method: 'POST', form: { token: revocable }, from: mine.from });
+    // Another client cannot revoke it; its own can.
+    const otherClient = await send('/oauth/revoke', { method: 'POST', form: { token: revocable, client_id: 'nobody' }, from: mine.from });
+    expect(otherClient.status).toBe(400);
+    expect(otherClient.json().error).toBe('invalid_client');
+    expect((await send('/oauth/revoke', { method: 'POST', form: { client_id: 'hatrack-cli' }, from: mine.from })).status).toBe(400);
+    expect((await mine.api('/api/roles', revocable)).status).toBe(200);
+    const revoked = await send('/oauth/revoke', { method: 'POST', form: { token: revocable, client_id: 'hatrack-cli' }, from: mine.from });
     expect(revoked.status).toBe(200);
     expect(revoked.headers['cache-control']).toContain('no-store');
     expect((await mine.api('/api/roles', revocable)).status).toBe(401);
-    expect((await send('/oauth/revoke', { method: 'POST', form: { token: 'hatrack_unknown' }, from: mine.from })).status).toBe(200);
+    expect((await send('/oauth/revoke', { method: 'POST', form: { token: 'hatrack_unknown', client_id: 'hatrack-cli' }, from: mine.from })).status).toBe(200);
     // Someone else's token is untouched.
     expect((await t.api('/api/roles', token)).status).toBe(200);
   });
@@ -719,10 +718,10 @@ describe('logout between the approval and the CLI\'s poll', () => {
 });
 
 describe('D2 guessing user codes is rate limited', () => {
-  it('D2 from one address, the 21st code named within a minute (GET or POST /device) gets 429; other addresses and the empty form are not affected', async () => {
+  it('D2 from one address, the 61st code named within a minute (GET or POST /device) gets 429; other addresses and the empty form are not affected', async () => {
     const guesser = newAddress();
     await inOneRateWindow();
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 60; i++) {
       // No session: every guess is a fresh session, so only the address is counted.
       const r = i % 2 === 0
         ? await send(`/device?user_code=${randomUserCode()}`, { from: guesser })

@@ -80,9 +80,12 @@ describe('grantNamed', () => {
     expect(grantNamed([...grants].reverse(), 'Admin')).toBe(prodAdmin);
   });
 
-  it('falls back to a unique suffix within a segment only when no segment-boundary match exists', () => {
-    expect(grantNamed(grants, 'OnlyAdmin')).toBe(prodReadOnlyAdmin);
-    expect(grantNamed(grants, 'werUser')).toBe(devPowerUser);
+  it('never takes the end of a word for a name: `OnlyAdmin` and `werUser` name no role, however unique', () => {
+    for (const part of ['OnlyAdmin', 'werUser', 'min']) {
+      const e = thrown(() => grantNamed(grants, part));
+      expect(e.code, part).toBe('role_not_granted');
+      expect(e.status).toBe(403);
+    }
   });
 
   it('an ambiguous name → AmbiguousRoleError (409 role_ambiguous) listing the candidates', () => {
@@ -108,10 +111,10 @@ describe('grantNamed', () => {
     expect(grantNamed([a, b], b.roleArn)).toBe(b);
   });
 
-  it('an ambiguous suffix within a segment is ambiguous too', () => {
+  it('a name that only ends other names is neither ambiguous nor granted', () => {
     const e = thrown(() => grantNamed([prodReadOnlyAdmin, grant(DEV, 'SuperAdmin')], 'Admin'));
-    expect(e).toBeInstanceOf(AmbiguousRoleError);
-    expect([...(e as AmbiguousRoleError).candidates].sort()).toEqual(['dev/SuperAdmin', 'prod/ReadOnlyAdmin']);
+    expect(e).not.toBeInstanceOf(AmbiguousRoleError);
+    expect(e.code).toBe('role_not_granted');
   });
 
   it.each([

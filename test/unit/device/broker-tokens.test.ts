@@ -15,7 +15,7 @@ let f: StoreFixture;
 let store: ScannedStore;
 
 function tokensWith(ttlSeconds: number): BrokerTokens {
-  return createBrokerTokens(store, f.clock, { ttlSeconds });
+  return createBrokerTokens(store, f.clock, { ttlSeconds, approvalTtlSeconds: 600 });
 }
 
 /** An approval by `name`, made in the browser sign-in `signInId` that ends `endsInMs` from now. */
@@ -137,13 +137,20 @@ describe('revoke (RFC 7009)', () => {
     const tokens = tokensWith(3600);
     const approval = await approvalNow(tokens, 'alice');
     const [a, b] = [await tokens.issue(approval, CLI), await tokens.issue(approval, CLI)];
-    await tokens.revoke(a.token);
+    await tokens.revoke(a.token, CLI);
     await expectDead(tokens, a.token);
     await expectLive(tokens, b, 'alice@example.com');
     // Revoking again, or revoking what was never a token, is not an error (RFC 7009 §2.2).
-    await tokens.revoke(a.token);
-    for (const junk of [undefined, null, 42, '', 'hatrack_nope', 'x'.repeat(10_000), { token: b.token }]) await tokens.revoke(junk);
+    await tokens.revoke(a.token, CLI);
+    for (const junk of ['', 'hatrack_nope', 'x'.repeat(10_000)]) await tokens.revoke(junk, CLI);
     await expectLive(tokens, b, 'alice@example.com');
+  });
+
+  it('a token is revoked only by the client it was issued to', async () => {
+    const tokens = tokensWith(3600);
+    const issued = await tokens.issue(await approvalNow(tokens, 'alice'), CLI);
+    await tokens.revoke(issued.token, 'another-client');
+    await expectLive(tokens, issued, 'alice@example.com');
   });
 });
 

@@ -110,7 +110,7 @@ export type CliValues = Partial<{
   [K in keyof typeof options]: (typeof options)[K]['type'] extends 'string' ? string : boolean;
 }>;
 
-/** The options each command takes besides --config and --help. */
+/** The options each command takes besides --help and --version (and --config, for the server commands). */
 const commandOptions: Record<string, ReadonlyArray<keyof typeof options>> = {
   serve: [],
   'check-config': ['strict'],

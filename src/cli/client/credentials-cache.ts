@@ -1,57 +1,18 @@
 // Keys per role, cached in the CLI's directory (mode 0600) and reused until five minutes before
 // they expire, so that every `aws` call does not cost an STS call. Several processes asking for
 // the same role at once (a shell loop, a Terraform run) wait for one refresh: the first takes a
-// lock file, the others wait for it and then read what it wrote. A cache hit loads no node:crypto
-// and no HTTP client: it is the whole cost of every `aws` call.
-import { join } from 'node:path';
+// lock file, the others wait for it and then read what it wrote. The hit itself is cache-hit.ts.
+import { cacheDir, cacheFile, freshCachedKeys as freshCached, isProcessCredentials, type CacheEntry, type CacheRequest } from './cache-hit.ts';
 import { CliFailure, EXIT } from './exit.ts';
-import { fs, readJsonFile, writePrivateFile } from './files.ts';
-import { cacheDir, type Login } from './login-state.ts';
+import { fs, writePrivateFile } from './files.ts';
 import type { ProcessCredentials } from './broker-api.ts';
 
-/** Keys closer than this to their expiry are fetched again (the margin the AWS SDKs use too). */
-export const REFRESH_MARGIN_MS = 5 * 60_000;
+export { REFRESH_MARGIN_MS, type CacheRequest } from './cache-hit.ts';
+
 /** A lock older than this is left over by a process that died mid-refresh. */
 const STALE_LOCK_MS = 60_000;
 const WAIT_STEP_MS = 25;
 const WAIT_LIMIT_MS = 90_000;
-
-export interface CacheRequest {
-  dir: string;
-  login: Login;
-  /** The role as the person named it (the broker resolves the name). */
-  role: string;
-  durationSeconds?: number;
-  now?: () => number;
-}
-
-/** One file per role name and duration; a name too long for a file name is named by its hash. */
-async function cacheFile(req: CacheRequest, ext: string): Promise<string> {
-  const plain = Buffer.from(`${req.role}\n${req.durationSeconds ?? ''}`).toString('base64url');
-  const key = plain.length <= 180 ? plain : (await import('node:crypto')).createHash('sha256').update(plain).digest('base64url');
-  return join(cacheDir(req.dir), `${key}.${ext}`);
-}
-
-/** What a cache file holds: the keys, and the login they were fetched under. */
-interface CacheEntry {
-  login: string;
-  keys: ProcessCredentials;
-}
-
-function isProcessCredentials(v: unknown): v is ProcessCredentials {
-  const c = v as ProcessCredentials | undefined;
-  return c?.Version === 1 && typeof c.AccessKeyId === 'string' && typeof c.SecretAccessKey === 'string' &&
-    typeof c.SessionToken === 'string' && typeof c.Expiration === 'string' && !Number.isNaN(Date.parse(c.Expiration));
-}
-
-/** Cached keys of this login with more than the margin left, else undefined. */
-async function freshCached(req: CacheRequest): Promise<ProcessCredentials | undefined> {
-  const cached = readJsonFile<CacheEntry>(await cacheFile(req, 'json'));
-  // Keys fetched under one login are never handed out under another.
-  if (!cached || cached.login !== req.login.id || !isProcessCredentials(cached.keys)) return undefined;
-  const now = req.now?.() ?? Date.now();
-  return Date.parse(cached.keys.Expiration) - REFRESH_MARGIN_MS > now ? cached.keys : undefined;
-}
 
 function alive(pid: number): boolean {
   try {

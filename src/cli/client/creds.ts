@@ -1,21 +1,29 @@
 // `hatrack creds --role R [--format json|env|credentials] [--duration D]`: keys for a role on
 // stdout, and nothing else there. JSON is the credential_process document (AWS.md §4), so
-// `credential_process = hatrack creds --role R` works in ~/.aws/config. A cache hit reads two
-// small files and loads no server code.
+// `credential_process = hatrack creds --role R` works in ~/.aws/config. A cache hit is
+// cache-hit.ts alone; everything else is loaded only on a miss.
 import type { Io } from '../main.ts';
-import { usage } from './exit.ts';
-import { roleKeyRequest, roleKeys, type RoleKeyOptions } from './role-keys.ts';
+import { cachedKeysFor, credentialProcessLine } from './cache-hit.ts';
+import type { RoleKeyOptions } from './role-keys.ts';
 
 const FORMATS = ['json', 'env', 'credentials'] as const;
 
 export async function credsCommand(options: RoleKeyOptions & { format?: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const format = options.format ?? 'json';
+  if (format === 'json') {
+    const hit = await cachedKeysFor(options, env);
+    if (hit) {
+      io.out(credentialProcessLine(hit));
+      return 0;
+    }
+  }
+  const { usage } = await import('./exit.ts');
   if (!(FORMATS as readonly string[]).includes(format)) throw usage(`hatrack creds: --format is one of ${FORMATS.join(', ')}`);
+  const { roleKeyRequest, roleKeys } = await import('./role-keys.ts');
   const req = await roleKeyRequest(options, env);
   const keys = await roleKeys(req);
   if (format === 'json') {
-    // The cache holds the broker's credential_process document, checked field by field: printed as it is.
-    io.out(JSON.stringify({ Version: 1, AccessKeyId: keys.AccessKeyId, SecretAccessKey: keys.SecretAccessKey, SessionToken: keys.SessionToken, Expiration: keys.Expiration }));
+    io.out(credentialProcessLine(keys));
     return 0;
   }
   const { credentialsFileBlock, envExports, profileName } = await import('../../aws/credentials-format.ts');

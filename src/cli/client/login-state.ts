@@ -1,7 +1,7 @@
 // Which broker the CLI talks to and the login it holds there. The broker URL comes from --url,
 // else HATRACK_URL, else the one remembered at the last login; the login (broker token) is kept
 // in login.json, mode 0600, and belongs to the broker it was made at.
-import { join } from 'node:path';
+import { cacheDir, loginFile, namedBroker, normalisedBrokerUrl, settingsFile } from './cache-hit.ts';
 import { CliFailure, EXIT, loginExpired, notLoggedIn } from './exit.ts';
 import { configDir, readJsonFile, removeFile, writePrivateFile } from './files.ts';
 
@@ -19,25 +19,12 @@ export interface Login {
 
 export const CLIENT_ID = 'hatrack-cli';
 
-const loginFile = (dir: string) => join(dir, 'login.json');
-const settingsFile = (dir: string) => join(dir, 'config.json');
-export const cacheDir = (dir: string) => join(dir, 'cache');
-
-/** A broker URL without a trailing slash; only http(s). */
-function normalisedUrl(value: string): string {
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
-    throw new CliFailure(`hatrack: "${value}" is not an http(s) URL of a Hatrack broker`, EXIT.usage);
-  }
-  const url = new URL(value);
-  let path = url.pathname;
-  while (path.endsWith('/')) path = path.slice(0, -1);
-  return `${url.origin}${path}`;
-}
-
 export function brokerUrl(flag: string | undefined, env: NodeJS.ProcessEnv, dir = configDir(env)): string {
-  const named = flag ?? (env.HATRACK_URL || undefined) ?? readJsonFile<{ url?: string }>(settingsFile(dir))?.url;
+  const named = namedBroker(flag, env, dir);
   if (!named) throw new CliFailure('hatrack: which broker? Run `hatrack login --url https://hatrack.example.com` (or set HATRACK_URL)', EXIT.usage);
-  return normalisedUrl(named);
+  const url = normalisedBrokerUrl(named);
+  if (!url) throw new CliFailure(`hatrack: "${named}" is not an http(s) URL of a Hatrack broker`, EXIT.usage);
+  return url;
 }
 
 /** The login for the broker in use, or a "not logged in" failure. */

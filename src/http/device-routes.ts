@@ -118,6 +118,13 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
     const stored = req.session.identity;
     if (!stored) throw fail.unauthenticated('signed_out', 'You are not signed in (or your session has ended). Please sign in again.');
     const decision = field(req, 'decision');
+    if (decision === undefined) {
+      // The code typed into the form: posted rather than put in a URL (history, proxy logs, W12);
+      // the person still confirms on the page that follows.
+      const request = await deps.device.pending(field(req, 'user_code'));
+      res.send(deps.render('device-confirm.njk', { title: 'Confirm the CLI login', base: deps.base, user: fromStored(stored), csrf: csrfToken(req), request }));
+      return;
+    }
     if (decision !== 'approve' && decision !== 'deny') throw fail.badRequest('device_decision_missing', 'Choose Approve or Deny.');
     // Sessions from before device logins existed have no sign-in id: they get one now.
     req.session.signInId ??= randomBytes(16).toString('base64url');

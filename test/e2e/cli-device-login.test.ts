@@ -99,6 +99,36 @@ describe('hatrack login', { timeout: 60_000 }, () => {
     }
   });
 
+  it('a code typed into the page is posted, never put in a URL, and still needs Approve', async () => {
+    const browser: TestBrowser = await launchBrowser();
+    try {
+      const t = terminal();
+      const pending = await startLogin(t);
+      const page = browser.page;
+      await page.goto(`${demo.url}device`);
+      await page.getByRole('link', { name: 'Sign in with the demo OpenID provider' }).click();
+      await page.waitForSelector('form input[name=password]');
+      await submitProviderForm(page, 'bob', passwordOf(demo, 'bob'));
+      await page.waitForSelector('[data-testid=user-code]');
+      // Typed as people type: lower case, no dash.
+      await page.fill('[data-testid=user-code]', pending.userCode.replace('-', '').toLowerCase());
+      await page.click('button[type=submit]:has-text("Continue")');
+      await page.waitForSelector('[data-testid=confirm-code]');
+      expect(await page.textContent('[data-testid=confirm-code]')).toBe(pending.userCode);
+      const code = pending.userCode.replace('-', '');
+      expect(browser.requests.filter((u) => u.toUpperCase().replace(/-|%2D/g, '').includes(code))).toEqual([]);
+      expect((await hatrack(t, ['roles'])).code).toBe(3);
+      await page.click('[data-testid=approve]');
+      await page.waitForSelector('[data-testid=device-result]');
+      const done = await pending.finished;
+      expect(done.code, done.stderr).toBe(0);
+      expect(done.stderr).toContain('bob@example.com');
+      expect(browser.problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('on a terminal (a pty from `script`) it also draws the link as a QR code and counts down while it waits', async () => {
     const t = terminal();
     const { spawn } = await import('node:child_process');

@@ -90,7 +90,7 @@ export async function loginCommand(options: { url?: string; noBrowser?: boolean 
         interval += 5000;
         continue;
       }
-      if (error === 'access_denied') throw new CliFailure('hatrack: the login was denied in the browser', EXIT.failed);
+      if (error === 'access_denied') throw new CliFailure('hatrack: the login was denied in the browser (or whoever approved it has signed out since)', EXIT.failed);
       if (error === 'expired_token') throw new CliFailure('hatrack: the code expired before it was approved: run `hatrack login` again', EXIT.failed);
       throw new CliFailure(`hatrack: the broker refused the login (${typeof error === 'string' ? error : polled.status})`, EXIT.failed);
     }

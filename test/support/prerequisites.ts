@@ -24,6 +24,8 @@ export function systemPrerequisites(): Prerequisite[] {
     { name: `${AWS_CLI} (v2)`, debian: 'awscli', why: 'issued keys are proven with the AWS CLI', found: runs(AWS_CLI, ['--version'], /aws-cli\/2\./) },
     { name: 'xmlsec1', debian: 'xmlsec1', why: 'minted assertions are verified by the C reference verifier', found: runs('xmlsec1', ['--version']) },
     { name: 'php (with its XML extension)', debian: 'php-cli php-xml', why: 'SimpleSAMLphp, a third-party SAML IdP, runs on PHP\'s built-in server', found: runs('php', ['-r', 'exit(class_exists("DOMDocument") ? 0 : 1);']) },
+    { name: '/usr/sbin/slapd', debian: 'slapd', why: 'LDAP sign-ins are tested against a real OpenLDAP', found: existsSync('/usr/sbin/slapd') },
+    { name: 'ldapadd (ldap-utils)', debian: 'ldap-utils', why: 'the test directory is filled with ldapadd', found: runs('ldapadd', ['-VV']) },
     { name: 'script', debian: 'bsdutils', why: '`hatrack login` is run on a pseudo-terminal, where it draws a QR code and a countdown', found: runs('script', ['--version']) },
     { name: '/usr/share/simplesamlphp', debian: 'simplesamlphp', why: 'SAML logins are tested against SimpleSAMLphp', found: existsSync('/usr/share/simplesamlphp/www/saml2/idp/SSOService.php') },
   ];

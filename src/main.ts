@@ -16,6 +16,7 @@ import type { Config } from './config/schema.ts';
 import type { RedirectConnector } from './connectors/connector.ts';
 import { createOidcConnector } from './connectors/oidc/index.ts';
 import { createSamlConnector } from './connectors/saml/index.ts';
+import { createLdapConnector, type PasswordConnector } from './connectors/ldap/ldap-connector.ts';
 import { DECRYPTION_CERT_NAME, type DecryptionKey } from './connectors/saml/encryption.ts';
 import { readIdpCert } from './config/idp-certs.ts';
 import type { Express } from 'express';
@@ -54,11 +55,38 @@ export interface RunningHatrack {
   close(): Promise<void>;
 }
 
+/** The connectors whose people sign in with a password on Hatrack's own form (LDAP). */
+function passwordConnectorsFrom(config: Config, deps: { clock: Clock; baseDir: string }): Map<string, PasswordConnector> {
+  const connectors = new Map<string, PasswordConnector>();
+  for (const c of config.connectors) {
+    if (c.type !== 'ldap') continue;
+    connectors.set(c.id, createLdapConnector({
+      id: c.id,
+      displayName: c.displayName ?? c.id,
+      url: c.url,
+      startTls: c.startTls,
+      ...(c.ca !== undefined && { caPem: readIdpCert(c.ca, deps.baseDir) }),
+      bindDn: c.bindDn,
+      bindPassword: c.bindPassword,
+      userBase: c.userBase,
+      userFilter: c.userFilter,
+      attributes: c.attributes,
+      groups: c.groups === 'memberOf' ? { from: 'memberOf' } : { from: 'search', ...c.groups },
+      groupName: c.groupName,
+      timeoutMs: c.timeout * 1000,
+      emailsVerified: c.emailsVerified,
+      ...(c.allowedDomains !== undefined && { allowedDomains: c.allowedDomains.map((d) => d.toLowerCase()) }),
+    }, { clock: deps.clock }));
+  }
+  return connectors;
+}
+
 function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log: Logger; baseDir: string; decryptionKeys: readonly DecryptionKey[] }): Map<string, RedirectConnector> {
   const connectors = new Map<string, RedirectConnector>();
   const base = publicBaseUrl(config);
   for (const c of config.connectors) {
     const log = deps.log.child({ connector: c.id });
+    if (c.type === 'ldap') continue;
     if (c.type === 'oidc') {
       connectors.set(c.id, createOidcConnector({ ...c, displayName: c.displayName ?? c.id }, { clock: deps.clock, log }));
       continue;
@@ -144,6 +172,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     region: config.aws.region,
     store,
     connectors: connectorsFrom(config, { store, clock, log, baseDir, decryptionKeys }),
+    passwordConnectors: passwordConnectorsFrom(config, { clock, baseDir }),
     hats,
     device: createDeviceFlow(store, clock, {
       clientIds: config.device.clients,

@@ -87,6 +87,13 @@ function crossChecks(config: Config): ConfigProblem[] {
         }
       });
     }
+    if (c.type === 'ldap' && c.ca !== undefined) {
+      try {
+        readIdpCert(c.ca);
+      } catch (e) {
+        problems.push({ path: `connectors[${i}].ca`, message: (e as Error).message });
+      }
+    }
     if (c.type === 'oidc' && new URL(c.issuer).protocol === 'http:' && !c.allowInsecureHttp) {
       problems.push({ path: `connectors[${i}].issuer`, message: 'an http:// issuer needs allowInsecureHttp: true (development only)' });
     }

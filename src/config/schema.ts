@@ -152,7 +152,56 @@ const samlConnector = z.strictObject({
   allowInsecureHttp: z.boolean().default(false),
 });
 
-const connector = z.discriminatedUnion('type', [oidcConnector, samlConnector]);
+/** A person's directory entry: the LDAP attribute holding each field. */
+const ldapAttributes = z.strictObject({
+  /** A stable, textual id: `uid` (OpenLDAP), `sAMAccountName` (Active Directory), or `dn`. */
+  subject: z.string().min(1).default('uid'),
+  email: z.string().min(1).default('mail'),
+  name: z.string().min(1).default('cn'),
+});
+
+/**
+ * An LDAP directory (Active Directory, OpenLDAP): people sign in with a password on Hatrack's own
+ * form; Hatrack binds as a service account to find them and as them to check the password.
+ */
+const ldapConnector = z.strictObject({
+  id,
+  type: z.literal('ldap'),
+  displayName: z.string().min(1).optional(),
+  /** `ldaps://host:636`, or `ldap://host:389` with `startTls: true`. */
+  url: z.string().regex(/^ldaps?:\/\/[^\s/]+\/?$/, 'must be an ldap:// or ldaps:// URL (host and port, no path)'),
+  startTls: z.boolean().default(false),
+  /** The CA certificate(s) the directory's certificate must chain to: PEM text or a file path (pinned; the system's CAs are not used). */
+  ca: z.string().min(1).optional(),
+  bindDn: z.string().min(1),
+  bindPassword: secret,
+  userBase: z.string().min(1),
+  /** `{username}` is replaced by the typed username, escaped (RFC 4515). */
+  userFilter: z.string().refine((f) => f.includes('{username}'), 'must contain {username}').default('(&(objectClass=person)(uid={username}))'),
+  attributes: ldapAttributes.prefault({}),
+  /** `memberOf` (default), or a search for the groups that list the person (`{dn}` is their DN). */
+  groups: z.union([
+    z.literal('memberOf'),
+    z.strictObject({ base: z.string().min(1), filter: z.string().refine((f) => f.includes('{dn}'), 'must contain {dn}') }),
+  ]).default('memberOf'),
+  /** Group names as rules see them: the value of the group DN's first RDN (`cn`), or the whole DN. */
+  groupName: z.enum(['rdn', 'dn']).default('rdn'),
+  timeout: duration.pipe(z.number().min(1).max(60)).default(5),
+  /** The directory holds only addresses the organisation verified, so rules' `email` may match them. Default false. */
+  emailsVerified: z.boolean().default(false),
+  /** Active Directory compares group names ignoring case: rules then do too (ASCII letters). */
+  groupsCaseInsensitive: z.boolean().default(false),
+  allowedDomains: domainList,
+  /** Plain ldap:// without StartTLS: only for a directory on localhost during development and tests. */
+  allowInsecure: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  const tls = c.url.startsWith('ldaps:') || c.startTls;
+  if (!tls && !c.allowInsecure) ctx.addIssue({ code: 'custom', path: ['url'], message: 'sends passwords in clear text: use ldaps://, or startTls: true (allowInsecure: true only for development)' });
+  if (tls && c.ca === undefined) ctx.addIssue({ code: 'custom', path: ['ca'], message: 'is required with TLS: the directory\'s CA certificate (PEM text or a file path)' });
+  if (c.url.startsWith('ldaps:') && c.startTls) ctx.addIssue({ code: 'custom', path: ['startTls'], message: 'does not apply to ldaps://, which is TLS from the start' });
+});
+
+const connector = z.discriminatedUnion('type', [oidcConnector, samlConnector, ldapConnector]);
 
 /** A 12-digit AWS account id. */
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
@@ -309,5 +358,6 @@ export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type OidcConnectorConfig = z.output<typeof oidcConnector>;
 export type SamlConnectorConfig = z.output<typeof samlConnector>;
+export type LdapConnectorConfig = z.output<typeof ldapConnector>;
 export type RoleRuleConfig = z.output<typeof roleRule>;
 export type AccountEntryConfig = z.output<typeof account>;

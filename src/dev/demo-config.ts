@@ -23,10 +23,12 @@ export function demoConfig(
   secrets: { clientSecret: string; sessionSecret: string },
   host = 'localhost',
   samlIdp?: DemoSamlIdp,
+  /** More sign-ins that know the same people (tests add an LDAP directory); the rules trust them too. */
+  moreConnectors: ConfigInput['connectors'] = [],
 ): ConfigInput {
   // Both demo sign-ins know the same people, so the rules name both: with several connectors a
   // rule says whose groups it trusts (C5; check-config warns about rules that do not).
-  const connector = samlIdp ? ['demo', 'google'] : ['demo'];
+  const connector = [...(samlIdp ? ['demo', 'google'] : ['demo']), ...moreConnectors.map((c) => c.id)];
   return {
     publicUrl: `http://${host}:${ports.broker}`,
     session: { secret: secrets.sessionSecret },
@@ -55,7 +57,7 @@ export function demoConfig(
       // The stand-in only signs in its own people, under the addresses it keeps for them.
       emailsVerified: true,
       allowInsecureHttp: true,
-    }] : [])],
+    }] : []), ...moreConnectors],
     accounts: { prod: '111111111111', dev: '222222222222' },
     // The IAM story, written with the rules an administrator would use (README "Mapping"): alice
     // (admins) wears Admin in both accounts; bob and carla (power-users) build in dev and read

@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import { startHatrack, type RunningHatrack } from '../main.ts';
 import { createAwsStandin, type AwsStandin } from './aws-standin/index.ts';
 import { DEMO_CLIENT_ID, demoConfig } from './demo-config.ts';
+import type { ConfigInput } from '../config/schema.ts';
 import { demoPeople, type DemoPerson } from './demo-people.ts';
 import { startDevOidcProvider } from './oidc-provider.ts';
 import { startDevSamlIdp, type DevSamlIdp } from './saml-idp/index.ts';
@@ -29,6 +30,8 @@ export interface DemoOptions {
   store?: { redis?: string; keyPrefix?: string };
   /** Settings of the CLI's device login (config `device`), e.g. a short poll interval for tests. */
   device?: { interval?: number; codeTtl?: number; tokenTtl?: number };
+  /** More connectors for the demo's people, e.g. a test's LDAP directory (config `connectors[]` entries). */
+  moreConnectors?: ConfigInput['connectors'];
   /** Passed to the AWS stand-in (tests: `maxCredentialSeconds` to reach a key's expiry quickly). */
   standin?: { maxCredentialSeconds?: number };
 }
@@ -120,7 +123,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     closers.push(() => samlIdp.close());
     const raw = {
-      ...demoConfig(ports, secrets, publicHost, samlIdp),
+      ...demoConfig(ports, secrets, publicHost, samlIdp, options.moreConnectors),
       ...(options.store && { store: options.store }),
       ...(options.device && { device: options.device }),
     };

@@ -18,6 +18,8 @@ import type { DeviceFlow } from '../device/device-flow.ts';
 import { apiRoutes } from './api-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { deviceRoutes } from './device-routes.ts';
+import { passwordRoutes } from './password-routes.ts';
+import type { PasswordConnector } from '../connectors/ldap/ldap-connector.ts';
 import { errorHandler } from './errors.ts';
 import { metaRoutes } from './meta-routes.ts';
 import { createRenderer } from './render.ts';
@@ -34,6 +36,8 @@ export interface AppDeps {
   region: string;
   store: Store;
   connectors: ReadonlyMap<string, RedirectConnector>;
+  /** Connectors whose people sign in on Hatrack's own password form (LDAP). */
+  passwordConnectors: ReadonlyMap<string, PasswordConnector>;
   hats: HatRack;
   device: DeviceFlow;
   /** The public client ids of config `device.clients`. */
@@ -93,6 +97,12 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
+  const loginChoices = [...deps.connectors.values(), ...deps.passwordConnectors.values()].map((c) => ({ id: c.id, displayName: c.displayName }));
+  // Before authRoutes: GET /login/:connector of a password connector is its form, not a redirect.
+  router.use(passwordRoutes({
+    connectors: deps.passwordConnectors, store: deps.store, tokens: deps.tokens, render, base, publicUrl, publicOrigin: url.origin,
+    sessionTtlSeconds: deps.sessionTtlSeconds, clock: deps.clock, log: deps.log, metrics: deps.metrics,
+  }));
   router.use(authRoutes({
     connectors: deps.connectors, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
@@ -103,9 +113,9 @@ export function createApp(deps: AppDeps): express.Express {
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
-  router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, connectors: deps.connectors, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
+  router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, loginChoices, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
   router.use(deviceRoutes({
-    device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store, render, connectors: deps.connectors,
+    device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store, render, loginChoices,
     base, publicOrigin: url.origin, clock: deps.clock, log: deps.log,
   }));
   router.use(apiRoutes({ hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));

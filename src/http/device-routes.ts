@@ -5,7 +5,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import type { RedirectConnector } from '../connectors/connector.ts';
 import type { BrokerTokens } from '../device/broker-tokens.ts';
 import type { DeviceFlow } from '../device/device-flow.ts';
 import { isOAuthError, OAuthError } from '../device/errors.ts';
@@ -15,6 +14,7 @@ import type { Store } from '../store/store.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
 import { clientAddressKey, rateLimit } from './rate-limit.ts';
 import type { Renderer } from './render.ts';
+import type { LoginChoice } from './password-routes.ts';
 import { fromStored } from '../stored-identity.ts';
 
 export interface DeviceRouteDeps {
@@ -24,7 +24,8 @@ export interface DeviceRouteDeps {
   tokens: BrokerTokens;
   store: Store;
   render: Renderer;
-  connectors: ReadonlyMap<string, RedirectConnector>;
+  /** The sign-in methods the login page offers. */
+  loginChoices: readonly LoginChoice[];
   base: string;
   publicOrigin: string;
   clock: Clock;
@@ -100,8 +101,7 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
     if (!stored) {
       // Sign in first, through any connector, then come back to this page with the code still filled in.
       const returnTo = typed ? `/device?user_code=${encodeURIComponent(typed)}` : '/device';
-      const connectors = [...deps.connectors.values()].map((c) => ({ id: c.id, displayName: c.displayName }));
-      res.send(deps.render('login.njk', { title: 'Sign in to approve a CLI login', base: deps.base, connectors, returnTo, purpose: 'device' }));
+      res.send(deps.render('login.njk', { title: 'Sign in to approve a CLI login', base: deps.base, connectors: deps.loginChoices, returnTo, purpose: 'device' }));
       return;
     }
     const user = fromStored(stored);

@@ -14,14 +14,15 @@ import { fromStored } from '../stored-identity.ts';
 import type { Renderer } from './render.ts';
 import { clientAddressKey, rateLimit } from './rate-limit.ts';
 import { wantsJson } from './errors.ts';
-import type { RedirectConnector } from '../connectors/connector.ts';
 import type { Clock } from '../clock.ts';
+import type { LoginChoice } from './password-routes.ts';
 
 export interface RoleRouteDeps {
   hats: HatRack;
   store: Store;
   render: Renderer;
-  connectors: ReadonlyMap<string, RedirectConnector>;
+  /** The sign-in methods the login page offers. */
+  loginChoices: readonly LoginChoice[];
   base: string;
   publicOrigin: string;
   region: string;
@@ -66,8 +67,7 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
     res.set('Cache-Control', 'no-store');
     const stored = req.session.identity;
     if (!stored) {
-      const connectors = [...deps.connectors.values()].map((c) => ({ id: c.id, displayName: c.displayName }));
-      res.send(deps.render('login.njk', { title: 'Sign in', base: deps.base, connectors, returnTo: '/' }));
+      res.send(deps.render('login.njk', { title: 'Sign in', base: deps.base, connectors: deps.loginChoices, returnTo: '/' }));
       return;
     }
     const identity = fromStored(stored);

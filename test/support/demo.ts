@@ -13,7 +13,7 @@ export interface TestDemo extends RunningDemo {
   stop(): Promise<void>;
 }
 
-export async function startTestDemo(options: { redisUrl?: string } & Pick<DemoOptions, 'device' | 'standin'> = {}): Promise<TestDemo> {
+export async function startTestDemo(options: { redisUrl?: string } & Pick<DemoOptions, 'device' | 'standin' | 'moreConnectors'> = {}): Promise<TestDemo> {
   const dir = mkdtempSync(join(tmpdir(), 'hatrack-demo-'));
   const log = memoryLogger();
   const keyPrefix = options.redisUrl ? `hatrack-test-${randomBytes(4).toString('hex')}:` : undefined;
@@ -25,6 +25,7 @@ export async function startTestDemo(options: { redisUrl?: string } & Pick<DemoOp
     store: options.redisUrl ? { redis: options.redisUrl, keyPrefix } : undefined,
     device: options.device,
     standin: options.standin,
+    moreConnectors: options.moreConnectors,
   });
   return {
     ...demo,

@@ -11,17 +11,26 @@ import { csrfOf, decide, signInAt } from '../../support/device-approval.ts';
 import { routesOf } from '../../support/routes.ts';
 import { makeResponse, testKeys, type Keys, type MakeOptions } from '../../support/saml/test-idp.ts';
 import { startTestBroker, type TestBroker } from '../../support/test-broker.ts';
+import { LDAP_BASE, LDAP_SERVICE, startSlapd, type Slapd } from '../../support/slapd.ts';
 
 const BOUND_MS = 250;
 
 let k: Keys;
 let broker: TestBroker;
+let slapd: Slapd;
 beforeAll(async () => {
   k = await testKeys();
-  broker = await startTestBroker(k);
+  slapd = await startSlapd();
+  broker = await startTestBroker(k, {
+    moreConnectors: [{
+      id: 'corp', type: 'ldap', url: slapd.url, allowInsecure: true, bindDn: LDAP_SERVICE.dn, bindPassword: LDAP_SERVICE.password,
+      userBase: `ou=people,${LDAP_BASE}`, userFilter: '(&(objectClass=inetOrgPerson)(|(uid={username})(mail={username})))',
+    }],
+  });
 }, 60_000);
 afterAll(async () => {
   await broker?.stop();
+  await slapd?.stop();
 });
 
 interface Attempt {
@@ -248,6 +257,18 @@ async function api(method: 'GET' | 'POST', path: string): Promise<Attempt[]> {
   }));
 }
 
+/** The directory's sign-in form with usernames and passwords of every shape, posted with a live form's token. */
+async function passwordForm(): Promise<Attempt[]> {
+  const browser = new HeadlessBrowser();
+  const page = await (await browser.request(`${broker.url}login/corp`)).text();
+  const cookie = [...browser.cookies(new URL(broker.url).origin)].map(([key, v]) => `${key}=${v}`).join('; ');
+  return Object.entries(SHAPES).flatMap(([name, shape]) => [
+    { what: `a username of ${name}`, method: 'POST' as const, path: '/login/corp', headers: { cookie, ...FORM }, body: new URLSearchParams({ _csrf: csrfOf(page), username: shape(256), password: 'p' }).toString() },
+    { what: `a long username of ${name}`, method: 'POST' as const, path: '/login/corp', headers: { cookie, ...FORM }, body: new URLSearchParams({ _csrf: csrfOf(page), username: shape(5000), password: 'p' }).toString() },
+    { what: `a password of ${name}`, method: 'POST' as const, path: '/login/corp', headers: { cookie, ...FORM }, body: new URLSearchParams({ _csrf: csrfOf(page), username: 'alice', password: shape(1024) }).toString() },
+  ]);
+}
+
 /** Per route: the route's own inputs beyond the generic ones. */
 const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'GET /': () => [],
@@ -256,6 +277,7 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'GET /metrics': () => [],
   'GET /saml/metadata': () => [],
   'GET /saml/:connector/metadata': () => [],
+  'POST /login/:connector': passwordForm,
   'GET /login/:connector': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `returnTo of ${name}`, method: 'GET', path: `/login/demo?returnTo=${encodeURIComponent(`/${shape(8000)}`)}` })),
   'GET /oidc/:connector/callback': deepCallback,
   'POST /saml/:connector/acs': acs,

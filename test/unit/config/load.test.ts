@@ -57,7 +57,7 @@ describe('configuration', () => {
       publicUrl: 'not a url',
       connectors: [
         { id: 'Bad Id', type: 'oidc', issuer: 'https://x.example', clientId: 'c' },
-        { id: 'x', type: 'ldap' },
+        { id: 'x', type: 'kerberos' },
       ],
       accounts: { prod: '123' },
       roles: [{ group: 'g', role: 'arn:aws:iam::1:role/X', sessionDuration: '20h' }],

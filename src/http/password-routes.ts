@@ -1,0 +1,128 @@
+// Sign-in with a password on Hatrack's own form (LDAP), through passport: each password connector
+// is a passport Strategy registered under its connector id, and the form's POST runs
+// passport.authenticate(id, { session: false }, callback); Hatrack's own sign-in completion (a
+// fresh session, its absolute end, the log line) runs in that callback. The password is handed to
+// the connector and to nothing else: never logged, stored or put back into the page (L2).
+import { createHash } from 'node:crypto';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Passport } from 'passport';
+import { Strategy } from 'passport-strategy';
+import type { Clock } from '../clock.ts';
+import type { PasswordConnector } from '../connectors/ldap/ldap-connector.ts';
+import { fail, isHatrackError, type HatrackError } from '../errors.ts';
+import type { Identity } from '../identity.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Store } from '../store/store.ts';
+import type { BrokerTokens } from '../device/broker-tokens.ts';
+import { csrfToken, requireCsrf } from './csrf.ts';
+import { rateLimit } from './rate-limit.ts';
+import type { Renderer } from './render.ts';
+import { safeReturnTo } from './return-to.ts';
+import { completeSignIn, countLogin } from './sign-in.ts';
+
+/** A sign-in method as the login page lists it. */
+export interface LoginChoice {
+  id: string;
+  displayName: string;
+}
+
+export interface PasswordRouteDeps {
+  connectors: ReadonlyMap<string, PasswordConnector>;
+  store: Store;
+  tokens: BrokerTokens;
+  render: Renderer;
+  base: string;
+  publicUrl: string;
+  publicOrigin: string;
+  sessionTtlSeconds: number;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * A password connector as a passport Strategy: the form's `username` and `password` go to the
+ * connector; a refusal (wrong credentials, 4xx) is passport's `fail`, the directory being down
+ * (5xx) its `error`.
+ */
+class PasswordStrategy extends Strategy {
+  readonly name: string;
+  // A plain field, not #private: passport runs each request on Object.create(strategy).
+  readonly connector: PasswordConnector;
+
+  constructor(connector: PasswordConnector) {
+    super();
+    this.name = connector.id;
+    this.connector = connector;
+  }
+
+  override authenticate(req: Request): void {
+    const body = req.body as Record<string, unknown> | undefined;
+    this.connector.signIn(body?.username, body?.password).then(
+      (identity) => this.success(identity),
+      (e: unknown) => (isHatrackError(e) && e.status < 500 ? this.fail(e, e.status) : this.error(e instanceof Error ? e : new Error(String(e)))),
+    );
+  }
+}
+
+const field = (req: Request, name: string): string | undefined => {
+  const v = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+export function passwordRoutes(deps: PasswordRouteDeps): Router {
+  const router = Router();
+  const passport = new Passport();
+  for (const c of deps.connectors.values()) passport.use(c.id, new PasswordStrategy(c));
+  const csrf = requireCsrf(deps.publicOrigin);
+  // Password guessing: per client address, and per username tried (hashed: people type passwords
+  // into the username field, and the key must not keep one).
+  const byAddress = rateLimit(deps.store, deps.clock, { bucket: 'password-login', limit: 10, windowMs: 60_000 });
+  const byUsername = rateLimit(deps.store, deps.clock, {
+    bucket: 'password-login-user', limit: 10, windowMs: 60_000,
+    key: (req) => `${req.params.connector}:${createHash('sha256').update((field(req, 'username') ?? '').toLowerCase().slice(0, 256)).digest('base64url')}`,
+  });
+
+  const connectorOf = (req: Request) => deps.connectors.get(String(req.params.connector));
+  const onlyPassword = (req: Request, _res: Response, next: NextFunction) => (connectorOf(req) ? next() : next('route'));
+
+  const form = (req: Request, res: Response, connector: PasswordConnector, error?: HatrackError) => {
+    res.set('Cache-Control', 'no-store').status(error?.status ?? 200).send(deps.render('password-login.njk', {
+      title: `Sign in with ${connector.displayName}`,
+      base: deps.base,
+      connector: { id: connector.id, displayName: connector.displayName },
+      returnTo: safeReturnTo(req.method === 'GET' ? req.query.returnTo : field(req, 'returnTo')),
+      // The username comes back into the form after a refusal; the password never does.
+      username: error ? field(req, 'username')?.slice(0, 256) : undefined,
+      error: error?.message,
+      csrf: csrfToken(req),
+    }));
+  };
+
+  router.get('/login/:connector', onlyPassword, (req, res) => form(req, res, connectorOf(req)!));
+
+  router.post('/login/:connector', onlyPassword, byAddress, byUsername, csrf, (req, res, next) => {
+    const connector = connectorOf(req)!;
+    passport.authenticate(connector.id, { session: false }, async (err: unknown, identity: Identity | false, challenge: unknown) => {
+      try {
+        if (err) throw err;
+        if (!identity) {
+          countLogin(deps.metrics, connector.id, 'failed');
+          const refusal = isHatrackError(challenge) ? challenge : fail.unauthenticated('ldap_invalid_credentials', 'The username or password is not right.');
+          deps.log.warn('password sign-in refused', { connector: connector.id, errorCode: refusal.code, detail: refusal.detail });
+          form(req, res, connector, refusal);
+          return;
+        }
+        const returnTo = safeReturnTo(field(req, 'returnTo'));
+        await completeSignIn(req, identity, deps);
+        res.redirect(303, `${deps.publicUrl}${returnTo}`);
+      } catch (e) {
+        countLogin(deps.metrics, connector.id, 'failed');
+        next(e);
+      }
+    })(req, res, next);
+  });
+
+  return router;
+}

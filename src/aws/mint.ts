@@ -180,7 +180,27 @@ function attribute(name: string, values: string[]): string {
 }
 
 /** The signed `samlp:Response` XML for `identity` wearing `grant` at `now`. */
+/** What a minted response tells AWS, exactly as signed: for the audit line, which must name what CloudTrail will show. */
+export interface SignedFacts {
+  assertionId: string;
+  sessionName: string;
+  /** Absent when the installation sends no SourceIdentity. */
+  sourceIdentity?: string;
+  sessionDuration: number;
+}
+
+export interface MintedResponse {
+  xml: string;
+  signed: SignedFacts;
+}
+
+/** The signed response (ARCHITECTURE.md: `mintAwsResponse(identity, grant, signer, now) → xml`). */
 export function mintAwsResponse(identity: Identity, grant: Grant, idp: IdpSettings, now: Date, opts: MintOptions = {}): string {
+  return mintForAws(identity, grant, idp, now, opts).xml;
+}
+
+/** As mintAwsResponse, with the values it signed. Pure given the clock and the signer. */
+export function mintForAws(identity: Identity, grant: Grant, idp: IdpSettings, now: Date, opts: MintOptions = {}): MintedResponse {
   // Everything is validated first; nothing below can fail after signing has begun.
   const issuer = checkSetting('entityId', idp.entityId);
   const recipient = checkSetting('recipient', idp.recipient);
@@ -241,7 +261,10 @@ export function mintAwsResponse(identity: Identity, grant: Grant, idp: IdpSettin
       assertion +
     `</samlp:Response>`;
 
-  return idp.signer.sign(response);
+  return {
+    xml: idp.signer.sign(response),
+    signed: { assertionId, sessionName, ...(sourceIdentity !== undefined && { sourceIdentity }), sessionDuration: duration },
+  };
 }
 
 /** The SAMLAssertion parameter of AssumeRoleWithSAML: the response's UTF-8 bytes in base64. */

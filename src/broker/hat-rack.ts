@@ -6,7 +6,7 @@ import type { Clock } from '../clock.ts';
 import type { Partition } from '../aws/arn.ts';
 import { consoleSigninUrl } from '../aws/console.ts';
 import { awsEndpoints } from '../aws/partition.ts';
-import { encodeForSts, mintAwsResponse, type IdpSettings } from '../aws/mint.ts';
+import { encodeForSts, mintForAws, type IdpSettings } from '../aws/mint.ts';
 import { sanitiseSessionName, sanitiseSourceIdentity } from '../aws/names.ts';
 import { assumeRoleWithSaml, type StsSettings } from '../aws/sts.ts';
 import { fail, isHatrackError } from '../errors.ts';
@@ -105,7 +105,12 @@ export function createHatRack(deps: HatRackDeps): HatRack {
       userAgent: meta.userAgent,
     };
     try {
-      const xml = mintAwsResponse(identity, grant, deps.idp, deps.clock.now(), { sessionTags: grant.sessionTags ?? [] });
+      const { xml, signed } = mintForAws(identity, grant, deps.idp, deps.clock.now(), { sessionTags: grant.sessionTags ?? [] });
+      // From here on the audit line names exactly what AWS is shown.
+      event.mintedId = signed.assertionId;
+      event.sessionName = signed.sessionName;
+      if (signed.sourceIdentity === undefined) delete event.sourceIdentity;
+      else event.sourceIdentity = signed.sourceIdentity;
       const assumed = await assumeRoleWithSaml({
         roleArn: grant.roleArn,
         providerArn: grant.providerArn,

@@ -219,4 +219,13 @@ describe('the demo flow over HTTP, sessions in Redis', () => {
     for (const secret of secrets) expect(log.includes(secret), 'a secret reached the log').toBe(false);
     expect(log).toContain('"audit":true');
   });
+
+  it('the audit line of an issuance names the assertion AWS was shown, and the session name it signed', async () => {
+    const s = await signIn('bob');
+    const res = await postForm(s.browser, '/aws/credentials', { _csrf: s.csrf, role: expected.bob![0]! }, 'application/json');
+    const creds = await res.json() as Record<string, string>;
+    const line = demo.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.audit === true && l.accessKeyId === creds.AccessKeyId)!;
+    expect(line).toMatchObject({ outcome: 'issued', sessionName: 'bob@example.com', sourceIdentity: 'bob@example.com' });
+    expect(line.mintedId).toMatch(/^_[0-9a-f]{32,}$/);
+  });
 });

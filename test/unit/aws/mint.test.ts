@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignedXml } from 'xml-crypto';
 import type { Element } from '@xmldom/xmldom';
-import { encodeForSts, mintAwsResponse, nameIdFor, type IdpSettings, type SessionTag } from '../../../src/aws/mint.ts';
+import { encodeForSts, mintAwsResponse, mintForAws, nameIdFor, type IdpSettings, type SessionTag } from '../../../src/aws/mint.ts';
 import { createXmlSigner, type Signer } from '../../../src/aws/signer.ts';
 import { isHatrackError } from '../../../src/errors.ts';
 import { NOW, childElements, elements, grant, identity, only, otherSigningPair, parseXml, signingPair } from './support.ts';
@@ -376,6 +376,26 @@ describe('mintAwsResponse: signature', () => {
     const { certPem: otherCert } = await otherSigningPair();
     const r = xmlsec1Verify(mintAwsResponse(identity(), grant(), idp(), NOW), otherCert);
     expect(r.status).not.toBe(0);
+  });
+});
+
+describe('mintForAws: what was signed, for the audit line', () => {
+  it('names the assertion, RoleSessionName, SourceIdentity and SessionDuration exactly as they stand in the signed XML', () => {
+    const g = { ...grant(), sourceIdentity: 'Alice Example (ops)' };
+    const { xml, signed } = mintForAws(identity(), g, idp(), NOW);
+    const doc = parseXml(xml);
+    expect(signed.assertionId).toBe(elements(doc, A, 'Assertion')[0]!.getAttribute('ID'));
+    expect([signed.sessionName]).toEqual(attributeValues(doc, `${ATTR}RoleSessionName`));
+    expect([signed.sourceIdentity]).toEqual(attributeValues(doc, `${ATTR}SourceIdentity`));
+    expect([String(signed.sessionDuration)]).toEqual(attributeValues(doc, `${ATTR}SessionDuration`));
+    // Sanitised for AWS: what the audit line records is the sanitised value, not the raw one.
+    expect(signed.sourceIdentity).not.toBe(g.sourceIdentity);
+  });
+
+  it('has no SourceIdentity when none is sent', () => {
+    const { xml, signed } = mintForAws(identity(), grant(), idp({ sendSourceIdentity: false }), NOW);
+    expect(signed).not.toHaveProperty('sourceIdentity');
+    expect(attributeValues(parseXml(xml), `${ATTR}SourceIdentity`)).toEqual([]);
   });
 });
 

@@ -8,12 +8,12 @@ import { keyFilePaths, loadOrCreateKeyPairs, loadOrCreateSigningKeys } from './a
 import { createXmlSigner } from './aws/signer.ts';
 import { idpMetadataXml } from './aws/metadata.ts';
 import { closeStsClients } from './aws/sts.ts';
-import { createHatRack } from './broker/hat-rack.ts';
+import { createHatRack } from './broker/broker.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { idpEntityId, publicBaseUrl } from './config/derived.ts';
 import type { Config } from './config/schema.ts';
-import type { RedirectConnector } from './connectors/connector.ts';
+import { callbackUrl, type UpstreamConnector } from './connectors/upstream.ts';
 import { createOidcConnector } from './connectors/oidc/index.ts';
 import { createSamlConnector } from './connectors/saml/index.ts';
 import { createLdapConnector, type PasswordConnector } from './connectors/ldap/ldap-connector.ts';
@@ -81,8 +81,8 @@ function passwordConnectorsFrom(config: Config, deps: { clock: Clock; baseDir: s
   return connectors;
 }
 
-function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log: Logger; baseDir: string; decryptionKeys: readonly DecryptionKey[] }): Map<string, RedirectConnector> {
-  const connectors = new Map<string, RedirectConnector>();
+function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log: Logger; baseDir: string; decryptionKeys: readonly DecryptionKey[] }): Map<string, UpstreamConnector> {
+  const connectors = new Map<string, UpstreamConnector>();
   const base = publicBaseUrl(config);
   for (const c of config.connectors) {
     const log = deps.log.child({ connector: c.id });
@@ -97,8 +97,7 @@ function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log:
       ...saml,
       displayName: c.displayName ?? c.id,
       entityId: entityId ?? `${base}/saml/${c.id}/metadata`,
-      // Must match the redirect URI the HTTP layer hands to startLogin (auth-routes.ts).
-      acsUrl: `${base}/saml/${c.id}/acs`,
+      acsUrl: callbackUrl(base, c),
       idpCerts: idpCerts.map((cert) => readIdpCert(cert, deps.baseDir)),
     }, { store: deps.store, clock: deps.clock, log, decryptionKeys: deps.decryptionKeys }));
   }

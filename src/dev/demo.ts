@@ -12,6 +12,7 @@ import { startHatrack, type RunningHatrack } from '../main.ts';
 import { createAwsStandin, type AwsStandin } from './aws-standin/index.ts';
 import { DEMO_CLIENT_ID, demoConfig } from './demo-config.ts';
 import type { ConfigInput } from '../config/schema.ts';
+import { callbackUrl } from '../connectors/upstream.ts';
 import { demoPeople, type DemoPerson } from './demo-people.ts';
 import { startDevOidcProvider } from './oidc-provider.ts';
 import { startDevSamlIdp, type DevSamlIdp } from './saml-idp/index.ts';
@@ -116,7 +117,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       port: options.port === 0 ? 0 : brokerPort + 3,
       host: '127.0.0.1',
       people,
-      sp: { entityId: `${brokerBase}/saml/google/metadata`, acsUrl: `${brokerBase}/saml/google/acs`, name: 'Hatrack' },
+      sp: { entityId: `${brokerBase}/saml/google/metadata`, acsUrl: callbackUrl(brokerBase, { type: 'saml', id: 'google' }), name: 'Hatrack' },
       // As Google signs once its app's "Signed response" is on, as the README tells admins to set it.
       signing: 'response',
       log: log.child({ component: 'dev-saml-idp' }),
@@ -136,7 +137,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       clients: [{
         client_id: DEMO_CLIENT_ID,
         client_secret: secrets.clientSecret,
-        redirect_uris: [`${loaded.config.publicUrl}/oidc/demo/callback`],
+        redirect_uris: [callbackUrl(loaded.config.publicUrl, { type: 'oidc', id: 'demo' })],
       }],
       people,
       log: log.child({ component: 'dev-oidc' }),

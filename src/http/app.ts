@@ -5,7 +5,7 @@ import session from 'express-session';
 import { fileURLToPath } from 'node:url';
 import './session-types.ts';
 import type { HatRack } from '../broker/types.ts';
-import type { RedirectConnector } from '../connectors/connector.ts';
+import type { UpstreamConnector } from '../connectors/upstream.ts';
 import type { Clock } from '../clock.ts';
 import { withoutTrailingSlashes } from '../config/derived.ts';
 import { fail } from '../errors.ts';
@@ -35,7 +35,7 @@ export interface AppDeps {
   sessionTtlSeconds: number;
   region: string;
   store: Store;
-  connectors: ReadonlyMap<string, RedirectConnector>;
+  connectors: ReadonlyMap<string, UpstreamConnector>;
   /** Connectors whose people sign in on Hatrack's own password form (LDAP). */
   passwordConnectors: ReadonlyMap<string, PasswordConnector>;
   hats: HatRack;

@@ -2,7 +2,8 @@
 // Thin: parse → call the connector → keep the identity in a fresh session.
 import { Router, type Request } from 'express';
 import type { Clock } from '../clock.ts';
-import { PENDING_LOGIN_TTL_MS, savePendingLogin, takePendingLogin, type RedirectConnector } from '../connectors/connector.ts';
+import { PENDING_LOGIN_TTL_MS, savePendingLogin, takePendingLogin } from '../connectors/connector.ts';
+import { callbackUrl, type UpstreamConnector } from '../connectors/upstream.ts';
 import { fail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -14,7 +15,7 @@ import { completeSignIn, countLogin } from './sign-in.ts';
 import { rateLimit } from './rate-limit.ts';
 
 export interface AuthRouteDeps {
-  connectors: ReadonlyMap<string, RedirectConnector>;
+  connectors: ReadonlyMap<string, UpstreamConnector>;
   store: Store;
   tokens: BrokerTokens;
   publicUrl: string;
@@ -37,18 +38,16 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   const loginLimit = rateLimit(deps.store, deps.clock, { bucket: 'login', limit: 30, windowMs: 60_000 });
   const callbackLimit = rateLimit(deps.store, deps.clock, { bucket: 'callback', limit: 30, windowMs: 60_000 });
 
-  const connectorFor = (id: unknown): RedirectConnector => {
+  const connectorFor = (id: unknown): UpstreamConnector => {
     const connector = typeof id === 'string' ? deps.connectors.get(id) : undefined;
     if (!connector) throw fail.notFound('unknown_connector', 'There is no such sign-in method.');
     return connector;
   };
-  // Where the provider sends the person back: the OIDC callback, or the SAML ACS.
-  const callbackUrl = (c: RedirectConnector) => c.type === 'saml' ? `${deps.publicUrl}/saml/${c.id}/acs` : `${deps.publicUrl}/oidc/${c.id}/callback`;
 
   router.get('/login/:connector', loginLimit, async (req, res) => {
     const connector = connectorFor(req.params.connector);
     const returnTo = safeReturnTo(req.query.returnTo);
-    const start = await connector.startLogin({ redirectUri: callbackUrl(connector), returnTo });
+    const start = await connector.startLogin({ redirectUri: callbackUrl(deps.publicUrl, connector), returnTo });
     // Kept server-side in the shared store, so the callback may land on any broker process (R6).
     await savePendingLogin(deps.store, start.pending);
     // Binds the login to this browser: the callback must come back to the same session (O14).

@@ -8,7 +8,8 @@
 import { Router, urlencoded, type Request } from 'express';
 import type { HatRack } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
-import { isWellFormedState, takePendingLogin, type RedirectConnector } from '../connectors/connector.ts';
+import { isWellFormedState, takePendingLogin } from '../connectors/connector.ts';
+import type { UpstreamConnector } from '../connectors/upstream.ts';
 import type { SamlConnector } from '../connectors/saml/index.ts';
 import { fail } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -23,7 +24,7 @@ import { completeSignIn, countLogin } from './sign-in.ts';
 import type { BrokerTokens } from '../device/broker-tokens.ts';
 
 export interface SamlRouteDeps {
-  connectors: ReadonlyMap<string, RedirectConnector>;
+  connectors: ReadonlyMap<string, UpstreamConnector>;
   hats: HatRack;
   store: Store;
   tokens: BrokerTokens;
@@ -37,8 +38,8 @@ export interface SamlRouteDeps {
   metrics: Metrics;
 }
 
-function isSamlConnector(c: RedirectConnector | undefined): c is SamlConnector {
-  return c?.type === 'saml' && 'acceptResponse' in c;
+function isSamlConnector(c: UpstreamConnector | undefined): c is SamlConnector {
+  return c?.type === 'saml';
 }
 
 /** The POSTed fields, repeated ones kept repeated (the connector refuses those). */

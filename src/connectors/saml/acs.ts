@@ -21,7 +21,7 @@ import type { Store } from '../../store/store.ts';
 import type { PendingLogin } from '../connector.ts';
 import { logText, samlError, type PolicyRefusal, type SamlErrorCode } from './errors.ts';
 import { IdentityRefused, identityFromAssertion, readAssertion } from './identity.ts';
-import { readStoredRequest, replayKey, requestKey } from './keys.ts';
+import { readStoredRequest, replayKey, requestKey } from './store-keys.ts';
 import { nodeSamlVerdict } from './node-saml.ts';
 import type { ResolvedSamlOptions } from './options.ts';
 import type { DecryptionKey } from './encryption.ts';

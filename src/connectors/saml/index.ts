@@ -8,4 +8,4 @@ export {
 export { SIGNATURE_ALGORITHMS, DIGEST_ALGORITHMS, type SignatureAlgorithmName, type DigestAlgorithmName } from './algorithms.ts';
 export { SAML_ERROR_STATUS, type SamlErrorCode } from './errors.ts';
 export type { AcsResult } from './acs.ts';
-export { requestKey, replayKey } from './keys.ts';
+export { requestKey, replayKey } from './store-keys.ts';

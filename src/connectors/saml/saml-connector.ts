@@ -14,7 +14,7 @@ import type { Store } from '../../store/store.ts';
 import { toPendingLogin, type CallbackInput, type FinishLoginInput, type RedirectConnector, type SamlPendingLogin, type StartLoginInput, type StartLoginResult } from '../connector.ts';
 import { consumeResponse, type AcsResult } from './acs.ts';
 import { samlError } from './errors.ts';
-import { REQUEST_GRACE_MS, requestKey } from './keys.ts';
+import { REQUEST_GRACE_MS, requestKey } from './store-keys.ts';
 import { authnRequestUrl, serviceProviderMetadata } from './node-saml.ts';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlConnectorOptions } from './options.ts';
 import type { DecryptionKey } from './encryption.ts';

@@ -1,0 +1,15 @@
+// The connectors that send people to their provider and take them back (OIDC, SAML), as one
+// union: each kind's capabilities are part of its own interface (a SAML connector accepts a POSTed
+// response), so code tells them apart by `type`, never by probing for a method.
+import type { OidcConnector } from './oidc/oidc-connector.ts';
+import type { SamlConnector } from './saml/saml-connector.ts';
+
+export type UpstreamConnector = OidcConnector | SamlConnector;
+
+/**
+ * Where a connector's provider sends the person back: the OIDC callback or the SAML ACS. The one
+ * place this is computed, for the connector's configuration and for the routes.
+ */
+export function callbackUrl(publicUrl: string, connector: { type: 'oidc' | 'saml'; id: string }): string {
+  return connector.type === 'saml' ? `${publicUrl}/saml/${connector.id}/acs` : `${publicUrl}/oidc/${connector.id}/callback`;
+}

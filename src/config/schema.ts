@@ -9,6 +9,7 @@ import { SIGNATURE_REQUIREMENTS } from '../connectors/saml/options.ts';
 import { DATA_ENCRYPTION_NAMES, ENCRYPTION_MODES } from '../connectors/saml/encryption.ts';
 import { MAX_GROUP_LENGTH } from '../mapping/normalise.ts';
 import { isDomainName } from '../connectors/domains.ts';
+import { CONNECTOR_ID, CONNECTOR_ID_RULE } from '../connectors/connector-id.ts';
 
 /** What Express's `trust proxy` accepts as one entry: an address, a CIDR or a named range. */
 function isProxyAddress(value: string): boolean {
@@ -40,7 +41,7 @@ const httpUrl = z
   .string()
   .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes (max 32)');
+const id = z.string().regex(CONNECTOR_ID, CONNECTOR_ID_RULE);
 
 /**
  * A secret may be written inline or taken from the environment as `env:NAME`; the loader replaces

@@ -1,6 +1,7 @@
 // Options of an OpenID Connect connector: what config may say, and the fully defaulted form the
 // connector runs on. Resolution checks everything at once and reports every problem.
 
+import { CONNECTOR_ID, CONNECTOR_ID_RULE } from '../connector-id.ts';
 import { HatrackError } from '../../errors.ts';
 import { PENDING_LOGIN_TTL_MS } from '../connector.ts';
 import { resolveAllowedDomains } from '../domains.ts';
@@ -95,7 +96,6 @@ const reservedParams = new Set([
   'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce',
   'code_challenge', 'code_challenge_method', 'request', 'request_uri',
 ]);
-const idPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 // RFC 6749 §3.3 scope-token.
 const scopePattern = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
@@ -105,7 +105,7 @@ export function resolveOidcOptions(o: OidcConnectorOptions): ResolvedOidcOptions
     if (!ok) problems.push(problem);
   };
 
-  check(typeof o.id === 'string' && idPattern.test(o.id), 'id must be 1–63 letters, digits, "-" or "_"');
+  check(typeof o.id === 'string' && CONNECTOR_ID.test(o.id), `id ${CONNECTOR_ID_RULE}`);
   check(typeof o.clientId === 'string' && o.clientId.length > 0, 'clientId is required');
   const allowInsecureHttp = o.allowInsecureHttp === true;
   problems.push(...issuerProblems(o.issuer, allowInsecureHttp));

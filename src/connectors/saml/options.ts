@@ -3,6 +3,7 @@
 // groups in a multi-valued `groups` attribute); nothing in the code is Google-specific. Resolution
 // checks everything at once and reports every problem.
 
+import { CONNECTOR_ID, CONNECTOR_ID_RULE } from '../connector-id.ts';
 import { X509Certificate } from 'node:crypto';
 import { HatrackError } from '../../errors.ts';
 import { PENDING_LOGIN_TTL_MS } from '../connector.ts';
@@ -145,7 +146,6 @@ export interface ResolvedSamlOptions {
   allowInsecureHttp: boolean;
 }
 
-const idPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 const MIN_RSA_BITS = 2048;
 
 export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions {
@@ -155,7 +155,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
   };
   const allowInsecureHttp = o.allowInsecureHttp === true;
 
-  check(typeof o.id === 'string' && idPattern.test(o.id), 'id must be 1–63 letters, digits, "-" or "_"');
+  check(typeof o.id === 'string' && CONNECTOR_ID.test(o.id), `id ${CONNECTOR_ID_RULE}`);
   check(isEntityId(o.entityId), 'entityId is required (a URI of at most 1024 characters)');
   check(isEntityId(o.idpEntityId), 'idpEntityId is required (a URI of at most 1024 characters)');
   problems.push(...urlProblems('acsUrl', o.acsUrl, allowInsecureHttp));

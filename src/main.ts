@@ -81,6 +81,22 @@ function passwordConnectorsFrom(config: Config, deps: { clock: Clock; baseDir: s
   return connectors;
 }
 
+/** How long start-up waits for the store's first answer before serving anyway (with 503s until it answers). */
+const STORE_STARTUP_WAIT_MS = 3000;
+
+async function storeAnswers(store: Store, withinMs: number): Promise<boolean> {
+  const deadline = performance.now() + withinMs;
+  for (;;) {
+    try {
+      await store.ping();
+      return true;
+    } catch {
+      if (performance.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log: Logger; baseDir: string; decryptionKeys: readonly DecryptionKey[] }): Map<string, UpstreamConnector> {
   const connectors = new Map<string, UpstreamConnector>();
   const base = publicBaseUrl(config);
@@ -135,6 +151,10 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
 
   const endpoints = awsEndpoints(config.aws.partition, config.aws.region);
   const store = createStore(config.store, { log, clock });
+  // The store connects in the background; requests that came before it is up would all be 503.
+  if (!(await storeAnswers(store, STORE_STARTUP_WAIT_MS))) {
+    log.warn('the store does not answer yet: requests that need it get 503 until it does', { waitedMs: STORE_STARTUP_WAIT_MS });
+  }
   if (!config.store.redis) log.warn('sessions and login state are kept in memory: fine for one process in development, lost on restart, and not shared between processes; set store.redis for production');
   let sessionSecret = config.session.secret;
   if (!sessionSecret) {

@@ -77,3 +77,43 @@ describe('R1 Redis down', () => {
     await signIn('bob');
   });
 });
+
+describe('R1 start-up', () => {
+  it('waits (bounded) for the store\'s first answer, so the first request after start is not a 503', async () => {
+    const late = await redisServer({ started: false });
+    try {
+      const starting = startTestDemo({ redisUrl: late.url });
+      // Redis comes up while the broker is starting.
+      await new Promise((r) => setTimeout(r, 300));
+      await late.start();
+      const started = await starting;
+      try {
+        const first = await fetch(`${started.url}oauth/device/code`, {
+          method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=hatrack-cli',
+        });
+        expect(first.status).toBe(200);
+      } finally {
+        await started.stop();
+      }
+    } finally {
+      await late.dispose();
+    }
+  }, 30_000);
+
+  it('starts anyway when the store stays down, answering 503 until it is up', async () => {
+    const never = await redisServer({ started: false });
+    try {
+      const t0 = Date.now();
+      const started = await startTestDemo({ redisUrl: never.url });
+      try {
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(2900);
+        expect((await fetch(`${started.url}login/demo`, { redirect: 'manual' })).status).toBe(503);
+        expect(started.logLines.some((l) => l.includes('the store does not answer yet'))).toBe(true);
+      } finally {
+        await started.stop();
+      }
+    } finally {
+      await never.dispose();
+    }
+  }, 30_000);
+});

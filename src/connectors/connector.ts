@@ -2,10 +2,9 @@
 // browser redirect (OIDC authorization code, SAML SP-initiated). A connector turns a callback into
 // a verified Identity or throws a HatrackError; it never touches Express, cookies or the response.
 // The HTTP layer owns the login state: it keeps each PendingLogin server-side in the Store, keyed by
-// its `state`, and consumes it exactly once (savePendingLogin / takePendingLogin below).
+// its `state`, and consumes it exactly once (src/http/login-state.ts).
 
 import type { Identity } from '../identity.ts';
-import type { Store } from '../store/store.ts';
 
 export type ConnectorType = 'oidc' | 'saml';
 
@@ -87,35 +86,6 @@ const statePattern = /^[A-Za-z0-9_-]{22,128}$/;
 
 export function isWellFormedState(state: unknown): state is string {
   return typeof state === 'string' && statePattern.test(state);
-}
-
-export function pendingLoginKey(state: string): string {
-  return `pending-login:${state}`;
-}
-
-/** Saves a pending login until its callback arrives. A state that is already taken is a bug, never overwritten. */
-export async function savePendingLogin(store: Pick<Store, 'setIfAbsent'>, pending: PendingLogin, ttlMs = PENDING_LOGIN_TTL_MS): Promise<void> {
-  if (!isWellFormedState(pending.state)) throw new Error('pending login has a malformed state');
-  const written = await store.setIfAbsent(pendingLoginKey(pending.state), JSON.stringify(pending), ttlMs);
-  if (!written) throw new Error('pending login state collision');
-}
-
-/**
- * Consumes the pending login saved under `state`: of any number of callbacks carrying the same
- * state, at most one gets it. Undefined when the state is missing, malformed, unknown, expired or used.
- */
-export async function takePendingLogin(store: Pick<Store, 'consume'>, state: string | undefined): Promise<PendingLogin | undefined> {
-  if (!isWellFormedState(state)) return undefined;
-  const raw = await store.consume(pendingLoginKey(state));
-  if (raw === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  const pending = toPendingLogin(value);
-  return pending?.state === state ? pending : undefined;
 }
 
 /**

@@ -2,7 +2,8 @@
 // Thin: parse → call the connector → keep the identity in a fresh session.
 import { Router, type Request } from 'express';
 import type { Clock } from '../clock.ts';
-import { PENDING_LOGIN_TTL_MS, savePendingLogin, takePendingLogin } from '../connectors/connector.ts';
+import { PENDING_LOGIN_TTL_MS } from '../connectors/connector.ts';
+import { savePendingLogin, takePendingLogin } from './login-state.ts';
 import { callbackUrl, type UpstreamConnector } from '../connectors/upstream.ts';
 import { fail } from '../errors.ts';
 import type { Logger } from '../log.ts';

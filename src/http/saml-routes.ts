@@ -8,7 +8,8 @@
 import { Router, urlencoded, type Request } from 'express';
 import type { HatRack } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
-import { isWellFormedState, takePendingLogin } from '../connectors/connector.ts';
+import { isWellFormedState } from '../connectors/connector.ts';
+import { takePendingLogin } from './login-state.ts';
 import type { UpstreamConnector } from '../connectors/upstream.ts';
 import type { SamlConnector } from '../connectors/saml/index.ts';
 import { fail } from '../errors.ts';

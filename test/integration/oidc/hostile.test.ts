@@ -5,7 +5,8 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import { savePendingLogin, takePendingLogin, type OidcPendingLogin, type PendingLogin } from '../../../src/connectors/connector.ts';
+import type { OidcPendingLogin, PendingLogin } from '../../../src/connectors/connector.ts';
+import { savePendingLogin, takePendingLogin } from '../../../src/http/login-state.ts';
 import { createOidcConnector, type OidcConnector, type OidcConnectorOptions } from '../../../src/connectors/oidc/index.ts';
 import { HatrackError } from '../../../src/errors.ts';
 import type { Identity } from '../../../src/identity.ts';

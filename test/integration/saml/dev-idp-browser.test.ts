@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { savePendingLogin, takePendingLogin } from '../../../src/connectors/connector.ts';
+import { savePendingLogin, takePendingLogin } from '../../../src/http/login-state.ts';
 import { createSamlConnector, type SamlConnector } from '../../../src/connectors/saml/index.ts';
 import { systemClock } from '../../../src/clock.ts';
 import { demoPeople } from '../../../src/dev/demo-people.ts';

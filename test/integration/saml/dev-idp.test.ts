@@ -3,7 +3,7 @@
 // SAML connector accepts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { takePendingLogin, savePendingLogin } from '../../../src/connectors/connector.ts';
+import { takePendingLogin, savePendingLogin } from '../../../src/http/login-state.ts';
 import { createSamlConnector, type SamlConnector, type SamlConnectorOptions } from '../../../src/connectors/saml/index.ts';
 import { systemClock } from '../../../src/clock.ts';
 import { demoPeople } from '../../../src/dev/demo-people.ts';

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { takePendingLogin } from '../../../src/connectors/connector.ts';
+import { takePendingLogin } from '../../../src/http/login-state.ts';
 import { HatrackError } from '../../../src/errors.ts';
 import type { Identity } from '../../../src/identity.ts';
 import { createLogger } from '../../../src/log.ts';

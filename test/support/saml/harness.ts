@@ -4,7 +4,8 @@
 
 import { expect } from 'vitest';
 import { FixedClock } from '../../../src/clock.ts';
-import { savePendingLogin, takePendingLogin, type SamlPendingLogin } from '../../../src/connectors/connector.ts';
+import type { SamlPendingLogin } from '../../../src/connectors/connector.ts';
+import { savePendingLogin, takePendingLogin } from '../../../src/http/login-state.ts';
 import { createSamlConnector, type SamlConnector, type SamlConnectorOptions } from '../../../src/connectors/saml/index.ts';
 import { HatrackError } from '../../../src/errors.ts';
 import type { Identity } from '../../../src/identity.ts';

@@ -1,9 +1,8 @@
 // Pending logins: their stored shape, and consume-once through the store (O14, O20).
 
 import { describe, expect, it } from 'vitest';
-import {
-  isWellFormedState, savePendingLogin, takePendingLogin, toPendingLogin, type OidcPendingLogin,
-} from '../../../src/connectors/connector.ts';
+import { isWellFormedState, toPendingLogin, type OidcPendingLogin } from '../../../src/connectors/connector.ts';
+import { savePendingLogin, takePendingLogin } from '../../../src/http/login-state.ts';
 import { mapStore } from '../../support/oidc/map-store.ts';
 
 const pending: OidcPendingLogin = {

@@ -3,7 +3,6 @@
 // passport.authenticate(id, { session: false }, callback); Hatrack's own sign-in completion (a
 // fresh session, its absolute end, the log line) runs in that callback. The password is handed to
 // the connector and to nothing else: never logged, stored or put back into the page (L2).
-import { createHash } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { Passport } from 'passport';
 import { Strategy } from 'passport-strategy';
@@ -15,6 +14,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { BrokerTokens } from '../device/broker-tokens.ts';
+import { secretKey } from '../device/hash.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
 import { rateLimit } from './rate-limit.ts';
 import type { Renderer } from './render.ts';
@@ -81,7 +81,7 @@ export function passwordRoutes(deps: PasswordRouteDeps): Router {
   const byAddress = rateLimit(deps.store, deps.clock, { bucket: 'password-login', limit: 10, windowMs: 60_000 });
   const byUsername = rateLimit(deps.store, deps.clock, {
     bucket: 'password-login-user', limit: 10, windowMs: 60_000,
-    key: (req) => `${req.params.connector}:${createHash('sha256').update((field(req, 'username') ?? '').toLowerCase().slice(0, 256)).digest('base64url')}`,
+    key: (req) => `${req.params.connector}:${secretKey((field(req, 'username') ?? '').toLowerCase().slice(0, 256))}`,
   });
 
   const connectorOf = (req: Request) => deps.connectors.get(String(req.params.connector));

@@ -9,7 +9,7 @@ import { startTestDemo, type TestDemo } from '../support/demo.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
 import { approveAs, csrfOf, decide, signInAt } from '../support/device-approval.ts';
 import { HATRACK_BIN, hatrack, newTerminal, startLogin, type Terminal } from '../support/cli-user.ts';
-import { passwordOf, submitProviderForm } from './flow.ts';
+import { passwordOf, signInFromLoginPage } from './flow.ts';
 
 let demo: TestDemo;
 const terminals: Terminal[] = [];
@@ -78,9 +78,7 @@ describe('hatrack login', { timeout: 60_000 }, () => {
       const pending = await startLogin(t);
       const page = browser.page;
       await page.goto(pending.link);
-      await page.getByRole('link', { name: 'Sign in with the demo OpenID provider' }).click();
-      await page.waitForSelector('form input[name=password]');
-      await submitProviderForm(page, 'carla', passwordOf(demo, 'carla'));
+      await signInFromLoginPage(page, demo, 'carla');
       await page.waitForSelector('[data-testid=confirm-code]');
       expect(await page.textContent('[data-testid=confirm-code]')).toBe(pending.userCode);
       expect(await page.isVisible('[data-testid=phishing-warning]')).toBe(true);
@@ -106,9 +104,7 @@ describe('hatrack login', { timeout: 60_000 }, () => {
       const pending = await startLogin(t);
       const page = browser.page;
       await page.goto(`${demo.url}device`);
-      await page.getByRole('link', { name: 'Sign in with the demo OpenID provider' }).click();
-      await page.waitForSelector('form input[name=password]');
-      await submitProviderForm(page, 'bob', passwordOf(demo, 'bob'));
+      await signInFromLoginPage(page, demo, 'bob');
       await page.waitForSelector('[data-testid=user-code]');
       // Typed as people type: lower case, no dash.
       await page.fill('[data-testid=user-code]', pending.userCode.replace('-', '').toLowerCase());

@@ -17,6 +17,17 @@ export function passwordOf(demo: TestDemo, name: string): string {
 /** Opens Hatrack, follows "Sign in with the demo OpenID provider", and waits for the provider's form. */
 export async function openProviderForm(page: Page, demo: TestDemo): Promise<void> {
   await page.goto(demo.url);
+  await followToProvider(page, demo);
+}
+
+/** On a Hatrack login page: signs `name` in at the demo provider, which sends the browser back to where the login began. */
+export async function signInFromLoginPage(page: Page, demo: TestDemo, name: string): Promise<void> {
+  await followToProvider(page, demo);
+  await submitProviderForm(page, name, passwordOf(demo, name));
+}
+
+/** From a Hatrack login page, "Sign in with the demo OpenID provider", then the provider's form. */
+async function followToProvider(page: Page, demo: TestDemo): Promise<void> {
   await page.getByRole('link', { name: 'Sign in with the demo OpenID provider' }).click();
   await page.waitForURL((u) => u.origin === new URL(demo.oidcIssuer).origin && u.pathname.startsWith('/interaction/'));
   await page.waitForSelector('form input[name=password]');

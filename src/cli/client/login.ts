@@ -4,6 +4,7 @@
 // countdown, and keeps the broker token in login.json (0600). Everything goes to stderr: a login
 // prints nothing a script would read.
 import type { Io } from '../main.ts';
+import type { DeviceAuthorization } from '../../device/device-flow.ts';
 import { postForm, callApi, type ApiRoles } from './broker-api.ts';
 import { CliFailure, EXIT } from './exit.ts';
 import { configDir } from './files.ts';
@@ -11,14 +12,9 @@ import { brokerUrl, CLIENT_ID, readLogin, saveLogin, type Login } from './login-
 import { revokeAtBroker } from './logout.ts';
 import { openBrowser } from './open-browser.ts';
 
-interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete?: string;
-  expires_in: number;
-  interval?: number;
-}
+/** The broker's answer; RFC 8628 §3.2 makes the complete URI and the interval optional, so the CLI does too. */
+type DeviceAnswer = Omit<DeviceAuthorization, 'verification_uri_complete' | 'interval'>
+  & Partial<Pick<DeviceAuthorization, 'verification_uri_complete' | 'interval'>>;
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +41,7 @@ export async function loginCommand(options: { url?: string; noBrowser?: boolean 
     const said = typeof asked.body.error_description === 'string' ? `: ${asked.body.error_description}` : '';
     throw new CliFailure(`hatrack: the broker at ${url} refused a device login (${asked.status}${said})`, EXIT.failed);
   }
-  const device = asked.body as unknown as DeviceAuthorization;
+  const device = asked.body as unknown as DeviceAnswer;
   const link = device.verification_uri_complete ?? device.verification_uri;
 
   io.err(`To log in, open ${device.verification_uri}\nand enter the code  ${device.user_code}\n`);

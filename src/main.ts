@@ -13,12 +13,8 @@ import { systemClock, type Clock } from './clock.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { idpEntityId, publicBaseUrl } from './config/derived.ts';
 import type { Config } from './config/schema.ts';
-import { callbackUrl, type UpstreamConnector } from './connectors/upstream.ts';
-import { createOidcConnector } from './connectors/oidc/index.ts';
-import { createSamlConnector } from './connectors/saml/index.ts';
-import { createLdapConnector, type PasswordConnector } from './connectors/ldap/ldap-connector.ts';
+import { connectorsFromConfig } from './connectors/registry.ts';
 import { DECRYPTION_CERT_NAME, type DecryptionKey } from './connectors/saml/encryption.ts';
-import { readIdpCert } from './config/idp-certs.ts';
 import type { Express } from 'express';
 import { createApp } from './http/app.ts';
 import { createBrokerTokens } from './device/broker-tokens.ts';
@@ -55,32 +51,6 @@ export interface RunningHatrack {
   close(): Promise<void>;
 }
 
-/** The connectors whose people sign in with a password on Hatrack's own form (LDAP). */
-function passwordConnectorsFrom(config: Config, deps: { clock: Clock; baseDir: string }): Map<string, PasswordConnector> {
-  const connectors = new Map<string, PasswordConnector>();
-  for (const c of config.connectors) {
-    if (c.type !== 'ldap') continue;
-    connectors.set(c.id, createLdapConnector({
-      id: c.id,
-      displayName: c.displayName ?? c.id,
-      url: c.url,
-      startTls: c.startTls,
-      ...(c.ca !== undefined && { caPem: readIdpCert(c.ca, deps.baseDir) }),
-      bindDn: c.bindDn,
-      bindPassword: c.bindPassword,
-      userBase: c.userBase,
-      userFilter: c.userFilter,
-      attributes: c.attributes,
-      groups: c.groups === 'memberOf' ? { from: 'memberOf' } : { from: 'search', ...c.groups },
-      groupName: c.groupName,
-      timeoutMs: c.timeout * 1000,
-      emailsVerified: c.emailsVerified,
-      ...(c.allowedDomains !== undefined && { allowedDomains: c.allowedDomains.map((d) => d.toLowerCase()) }),
-    }, { clock: deps.clock }));
-  }
-  return connectors;
-}
-
 /** How long start-up waits for the store's first answer before serving anyway (with 503s until it answers). */
 const STORE_STARTUP_WAIT_MS = 3000;
 
@@ -95,29 +65,6 @@ async function storeAnswers(store: Store, withinMs: number): Promise<boolean> {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-}
-
-function connectorsFrom(config: Config, deps: { store: Store; clock: Clock; log: Logger; baseDir: string; decryptionKeys: readonly DecryptionKey[] }): Map<string, UpstreamConnector> {
-  const connectors = new Map<string, UpstreamConnector>();
-  const base = publicBaseUrl(config);
-  for (const c of config.connectors) {
-    const log = deps.log.child({ connector: c.id });
-    if (c.type === 'ldap') continue;
-    if (c.type === 'oidc') {
-      connectors.set(c.id, createOidcConnector({ ...c, displayName: c.displayName ?? c.id }, { clock: deps.clock, log }));
-      continue;
-    }
-    // groupsCaseInsensitive is the mapping engine's business, not the connector's.
-    const { type: _type, idpCerts, entityId, groupsCaseInsensitive: _ci, ...saml } = c;
-    connectors.set(c.id, createSamlConnector({
-      ...saml,
-      displayName: c.displayName ?? c.id,
-      entityId: entityId ?? `${base}/saml/${c.id}/metadata`,
-      acsUrl: callbackUrl(base, c),
-      idpCerts: idpCerts.map((cert) => readIdpCert(cert, deps.baseDir)),
-    }, { store: deps.store, clock: deps.clock, log, decryptionKeys: deps.decryptionKeys }));
-  }
-  return connectors;
 }
 
 /**
@@ -162,6 +109,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     log.warn('no session.secret configured: a random one is used, so sessions end when the process restarts');
   }
 
+  const connectors = await connectorsFromConfig(config, { store, clock, log, baseDir, publicUrl, decryptionKeys });
   const metrics = new Metrics();
   const federationEndpoint = config.aws.federationEndpoint ?? endpoints.federation;
   const hats = createHatRack({
@@ -190,8 +138,8 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     sessionTtlSeconds: config.session.ttl,
     region: config.aws.region,
     store,
-    connectors: connectorsFrom(config, { store, clock, log, baseDir, decryptionKeys }),
-    passwordConnectors: passwordConnectorsFrom(config, { clock, baseDir }),
+    connectors: connectors.upstream,
+    passwordConnectors: connectors.password,
     hats,
     device: createDeviceFlow(store, clock, {
       clientIds: config.device.clients,

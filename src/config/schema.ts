@@ -202,7 +202,48 @@ const ldapConnector = z.strictObject({
   if (c.url.startsWith('ldaps:') && c.startTls) ctx.addIssue({ code: 'custom', path: ['startTls'], message: 'does not apply to ldaps://, which is TLS from the start' });
 });
 
-const connector = z.discriminatedUnion('type', [oidcConnector, samlConnector, ldapConnector]);
+/** A path into a strategy's profile: keys and array positions, dot-separated (`emails.0.value`). */
+const profilePath = z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'must be a dotted path into the profile, e.g. emails.0.value');
+
+/**
+ * Any installed passport strategy: the module and export that hold its class, the options it is
+ * built with (secrets as `env:NAME`), and where its profile keeps who signed in.
+ */
+const passportConnector = z.strictObject({
+  id,
+  type: z.literal('passport'),
+  displayName: z.string().min(1).optional(),
+  /** An installed package (`passport-github2`), or a file path (relative ones resolve like the key and certificate paths). */
+  module: z.string().min(1),
+  /** The export that is the Strategy class. */
+  export: z.string().min(1).default('Strategy'),
+  /** Passed to the strategy's constructor; Hatrack adds the callback URL under `callbackUrlOption`. */
+  options: z.record(z.string(), z.unknown()).default({}),
+  callbackUrlOption: z.string().min(1).default('callbackURL'),
+  /**
+   * How the strategy calls its verify callback: some choose what to pass by the callback's number
+   * of parameters (`arity`); the profile is the argument at `profileArgument` (0-based), by default
+   * the one just before `done`.
+   */
+  verify: z.strictObject({
+    arity: z.number().int().min(2).max(12).optional(),
+    profileArgument: z.number().int().min(0).max(10).optional(),
+  }).prefault({}),
+  profile: z.strictObject({
+    subject: profilePath.default('id'),
+    email: profilePath.default('emails.0.value'),
+    name: profilePath.default('displayName'),
+    groups: profilePath.optional(),
+  }).prefault({}),
+  /** The source vouches for every address it sends, so rules' `email` may match them. Default false. */
+  emailsVerified: z.boolean().default(false),
+  /** The source proves a second factor for every sign-in, so `requireMfa` rules may grant. Default false. */
+  provesMfa: z.boolean().default(false),
+  groupsCaseInsensitive: z.boolean().default(false),
+  allowedDomains: domainList,
+});
+
+const connector = z.discriminatedUnion('type', [oidcConnector, samlConnector, ldapConnector, passportConnector]);
 
 /** A 12-digit AWS account id. */
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
@@ -360,5 +401,6 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type OidcConnectorConfig = z.output<typeof oidcConnector>;
 export type SamlConnectorConfig = z.output<typeof samlConnector>;
 export type LdapConnectorConfig = z.output<typeof ldapConnector>;
+export type PassportConnectorConfig = z.output<typeof passportConnector>;
 export type RoleRuleConfig = z.output<typeof roleRule>;
 export type AccountEntryConfig = z.output<typeof account>;

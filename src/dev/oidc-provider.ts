@@ -27,6 +27,13 @@ export interface DevOidcClient {
   client_secret: string;
   redirect_uris: string[];
   post_logout_redirect_uris?: string[];
+  /** Default client_secret_basic; client_secret_post for client software that sends the secret in the body. */
+  token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
+  /**
+   * false for client software that cannot send PKCE (passport-openidconnect 0.1, in the generic
+   * connector's tests); every other client must.
+   */
+  pkce?: false;
 }
 
 export interface DevOidcProviderOptions {
@@ -161,13 +168,14 @@ export async function startDevOidcProvider(options: DevOidcProviderOptions): Pro
 function configuration(options: DevOidcProviderOptions, people: Map<string, DevOidcPerson>): Configuration {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: `dev-${randomBytes(6).toString('hex')}`, alg: 'RS256', use: 'sig' };
+  const withoutPkce = new Set(options.clients.filter((c) => c.pkce === false).map((c) => c.client_id));
   return {
     adapter: memoryAdapter(),
-    clients: options.clients.map((c) => ({
+    clients: options.clients.map(({ pkce: _pkce, ...c }) => ({
+      token_endpoint_auth_method: 'client_secret_basic',
       ...c,
       grant_types: ['authorization_code'],
       response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
     })),
     jwks: { keys: [signingKey] },
@@ -186,7 +194,7 @@ function configuration(options: DevOidcProviderOptions, people: Map<string, DevO
       iss: null,
     },
     responseTypes: ['code'],
-    pkce: { required: () => true },
+    pkce: { required: (_ctx, client) => !withoutPkce.has(client.clientId) },
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: {

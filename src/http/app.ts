@@ -19,6 +19,7 @@ import { apiRoutes } from './api-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { deviceRoutes } from './device-routes.ts';
 import { passwordRoutes } from './password-routes.ts';
+import { loginPassport } from './strategies/login-passport.ts';
 import type { PasswordConnector } from '../connectors/ldap/ldap-connector.ts';
 import { errorHandler } from './errors.ts';
 import { metaRoutes } from './meta-routes.ts';
@@ -97,19 +98,20 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
+  const passport = loginPassport({ upstream: deps.connectors, password: deps.passwordConnectors, store: deps.store, publicUrl, publicOrigin: url.origin });
   const loginChoices = [...deps.connectors.values(), ...deps.passwordConnectors.values()].map((c) => ({ id: c.id, displayName: c.displayName }));
   // Before authRoutes: GET /login/:connector of a password connector is its form, not a redirect.
   router.use(passwordRoutes({
-    connectors: deps.passwordConnectors, store: deps.store, tokens: deps.tokens, render, base, publicUrl, publicOrigin: url.origin,
+    connectors: deps.passwordConnectors, passport, store: deps.store, tokens: deps.tokens, render, base, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(authRoutes({
-    connectors: deps.connectors, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
+    connectors: deps.connectors, passport, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(samlRoutes({
-    connectors: deps.connectors, hats: deps.hats, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
+    connectors: deps.connectors, passport, hats: deps.hats, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));

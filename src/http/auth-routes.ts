@@ -1,11 +1,12 @@
-// Browser sign-in: start a login at a connector, finish it at the callback, sign out.
-// Thin: parse → call the connector → keep the identity in a fresh session.
-import { Router, type Request } from 'express';
+// Browser sign-in: start a login at a connector, finish it at the OIDC or passport callback, sign out.
+// Thin: each step is passport.authenticate of the connector's strategy (strategies/), and the
+// identity it yields is kept in a fresh session.
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Clock } from '../clock.ts';
+import type { UpstreamConnector } from '../connectors/upstream.ts';
 import { PENDING_LOGIN_TTL_MS } from '../connectors/connector.ts';
-import { savePendingLogin, takePendingLogin } from './login-state.ts';
-import { callbackUrl, type UpstreamConnector } from '../connectors/upstream.ts';
-import { fail } from '../errors.ts';
+import { fail, isHatrackError, type HatrackError } from '../errors.ts';
+import type { Identity } from '../identity.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
@@ -14,9 +15,12 @@ import { requireCsrf } from './csrf.ts';
 import { safeReturnTo } from './return-to.ts';
 import { completeSignIn, countLogin } from './sign-in.ts';
 import { rateLimit } from './rate-limit.ts';
+import type { LoginPassport } from './strategies/login-passport.ts';
+import type { LoginStep } from './strategies/login-step.ts';
 
 export interface AuthRouteDeps {
   connectors: ReadonlyMap<string, UpstreamConnector>;
+  passport: LoginPassport;
   store: Store;
   tokens: BrokerTokens;
   publicUrl: string;
@@ -27,6 +31,28 @@ export interface AuthRouteDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+}
+
+/** A strategy's `fail`: its challenge when it is a HatrackError, else one plain refusal (its text is the strategy's, not shown). */
+function refusal(connector: string, challenge: unknown): HatrackError {
+  if (isHatrackError(challenge)) return challenge;
+  const message = typeof (challenge as { message?: unknown } | undefined)?.message === 'string' ? (challenge as { message: string }).message : 'no reason given';
+  return fail.unauthenticated('login_refused', 'The sign-in service did not sign you in. Please try again.', `connector ${connector}: ${message.slice(0, 200)}`);
+}
+
+/**
+ * A strategy's `error` that is not Hatrack's. passport strategies name what the provider refused
+ * (`AuthorizationError`: the callback's `error`; `TokenError`: the code at the token endpoint):
+ * those are refused sign-ins; anything else is the provider unreachable or answering wrongly. Its
+ * text goes to the log only.
+ */
+function strategyError(connector: string, e: unknown): HatrackError {
+  const message = e instanceof Error ? e.message : String(e);
+  const detail = `connector ${connector}: ${e instanceof Error ? e.name : 'error'}: ${message.split('\n')[0]!.slice(0, 200)}`;
+  if (e instanceof Error && (e.name === 'AuthorizationError' || e.name === 'TokenError')) {
+    return fail.unauthenticated('login_refused', 'The sign-in service did not sign you in. Please try again.', detail);
+  }
+  return fail.upstream('login_provider_error', 'The sign-in service could not be reached or did not answer as expected. Try again in a moment.', detail);
 }
 
 function destroy(req: Request): Promise<void> {
@@ -45,41 +71,43 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     return connector;
   };
 
-  router.get('/login/:connector', loginLimit, async (req, res) => {
+  router.get('/login/:connector', loginLimit, async (req, res, next) => {
     const connector = connectorFor(req.params.connector);
     const returnTo = safeReturnTo(req.query.returnTo);
-    const start = await connector.startLogin({ redirectUri: callbackUrl(deps.publicUrl, connector), returnTo });
-    // Kept server-side in the shared store, so the callback may land on any broker process (R6).
-    await savePendingLogin(deps.store, start.pending);
-    // Binds the login to this browser: the callback must come back to the same session (O14).
-    // Until then the session only holds that state, so it lives no longer than the login may take.
-    req.session.loginState = start.pending.state;
-    req.session.cookie.maxAge = PENDING_LOGIN_TTL_MS;
-    res.set('Cache-Control', 'no-store').redirect(303, start.url);
+    const step: LoginStep = { loginStep: { kind: 'start', returnTo } };
+    res.set('Cache-Control', 'no-store');
+    // A `type: passport` strategy keeps its own login state (in the session); Hatrack keeps only
+    // where to go afterwards. The others save their login and bind it to this browser themselves.
+    if (connector.type === 'passport') {
+      req.session.loginReturnTo = returnTo;
+      req.session.cookie.maxAge = PENDING_LOGIN_TTL_MS;
+    }
+    await deps.passport.authenticate(connector.id, step, (err, _identity, info) => {
+      if (!err) next(refusal(connector.id, info));
+      else next(isHatrackError(err) ? err : strategyError(connector.id, err));
+    }, req, res, next);
   });
 
-  router.get('/oidc/:connector/callback', callbackLimit, async (req, res) => {
+  /** The provider's answer: the strategy verifies it, then the identity is signed in here. */
+  const callback = (type: 'oidc' | 'passport') => async (req: Request, res: Response, next: NextFunction) => {
     const connector = connectorFor(req.params.connector);
-    if (connector.type !== 'oidc') throw fail.notFound('unknown_connector', 'There is no such sign-in method.');
-    const callback = { url: new URL(req.originalUrl, deps.publicOrigin) };
-    const state = connector.callbackState(callback);
-    if (!state || state !== req.session.loginState) {
-      throw fail.unauthenticated('login_state_mismatch', 'This sign-in was not started in this browser, or it was already used. Please sign in again.');
-    }
-    delete req.session.loginState;
-    // Consumed once, atomically: a replayed callback finds nothing (O14, O20).
-    const pending = await takePendingLogin(deps.store, state);
-    if (pending && pending.connector !== connector.id) {
-      throw fail.unauthenticated('login_state_mismatch', 'This sign-in was started with another sign-in method. Please sign in again.');
-    }
-    try {
-      await completeSignIn(req, await connector.finishLogin({ callback, pending }), deps);
-    } catch (e) {
-      countLogin(deps.metrics, connector.id, 'failed');
-      throw e;
-    }
-    res.redirect(303, `${deps.publicUrl}${safeReturnTo(pending?.returnTo)}`);
-  });
+    if (connector.type !== type) throw fail.notFound('unknown_connector', 'There is no such sign-in method.');
+    const step: LoginStep = { loginStep: { kind: 'callback' } };
+    await deps.passport.authenticate(connector.id, step, async (err, identity, info) => {
+      try {
+        if (err) throw isHatrackError(err) ? err : strategyError(connector.id, err);
+        if (!identity) throw refusal(connector.id, info);
+        const returnTo = type === 'passport' ? req.session.loginReturnTo : (info as { returnTo?: string } | undefined)?.returnTo;
+        await completeSignIn(req, identity as Identity, deps);
+        res.redirect(303, `${deps.publicUrl}${safeReturnTo(returnTo)}`);
+      } catch (e) {
+        countLogin(deps.metrics, connector.id, 'failed');
+        next(e);
+      }
+    }, req, res, next);
+  };
+  router.get('/oidc/:connector/callback', callbackLimit, callback('oidc'));
+  router.get('/auth/:connector/callback', callbackLimit, callback('passport'));
 
   // Signing out ends the CLI tokens approved in this sign-in; "everywhere" ends every token of the person.
   router.post('/logout', requireCsrf(deps.publicOrigin), async (req, res) => {

@@ -1,7 +1,9 @@
 // Where a started login waits for its callback: server-side in the shared Store, keyed by its
 // `state`, so that the callback may land on any broker process (R6), and consumed exactly once
 // (O14, O20, S27). The HTTP layer owns this; connectors only say what to keep.
+import type { Request } from 'express';
 import { isWellFormedState, PENDING_LOGIN_TTL_MS, toPendingLogin, type PendingLogin } from '../connectors/connector.ts';
+import { fail } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 
 export function pendingLoginKey(state: string): string {
@@ -33,3 +35,30 @@ export async function takePendingLogin(store: Pick<Store, 'consume'>, state: str
   return pending?.state === state ? pending : undefined;
 }
 
+/**
+ * Saves a started login and binds it to this browser: its callback must come back to the same
+ * session (O14). Until then the session only holds that state, so it lives no longer than the
+ * login may take.
+ */
+export async function beginLogin(req: Request, store: Pick<Store, 'setIfAbsent'>, pending: PendingLogin): Promise<void> {
+  await savePendingLogin(store, pending);
+  req.session.loginState = pending.state;
+  req.session.cookie.maxAge = PENDING_LOGIN_TTL_MS;
+}
+
+/**
+ * The pending login of a callback that came back to the browser that began it, consumed once: a
+ * replayed callback finds nothing (O14, O20). Undefined when none was found; throws when the
+ * callback's state is not this browser's, or belongs to another connector.
+ */
+export async function takeBoundLogin(req: Request, store: Pick<Store, 'consume'>, connectorId: string, state: string | undefined): Promise<PendingLogin | undefined> {
+  if (!state || state !== req.session.loginState) {
+    throw fail.unauthenticated('login_state_mismatch', 'This sign-in was not started in this browser, or it was already used. Please sign in again.');
+  }
+  delete req.session.loginState;
+  const pending = await takePendingLogin(store, state);
+  if (pending && pending.connector !== connectorId) {
+    throw fail.unauthenticated('login_state_mismatch', 'This sign-in was started with another sign-in method. Please sign in again.');
+  }
+  return pending;
+}

@@ -1,14 +1,13 @@
-// Sign-in with a password on Hatrack's own form (LDAP), through passport: each password connector
-// is a passport Strategy registered under its connector id, and the form's POST runs
-// passport.authenticate(id, { session: false }, callback); Hatrack's own sign-in completion (a
-// fresh session, its absolute end, the log line) runs in that callback. The password is handed to
-// the connector and to nothing else: never logged, stored or put back into the page (L2).
+// Sign-in with a password on Hatrack's own form (LDAP), through passport: the form's POST runs
+// passport.authenticate(id, { session: false }, callback) with the connector's PasswordStrategy
+// (strategies/password-strategy.ts); Hatrack's own sign-in completion (a fresh session, its
+// absolute end, the log line) runs in that callback. The password is handed to the connector and
+// to nothing else: never logged, stored or put back into the page (L2).
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { Passport } from 'passport';
-import { Strategy } from 'passport-strategy';
 import type { Clock } from '../clock.ts';
 import type { PasswordConnector } from '../connectors/ldap/ldap-connector.ts';
 import { fail, isHatrackError, type HatrackError } from '../errors.ts';
+import type { LoginPassport } from './strategies/login-passport.ts';
 import type { Identity } from '../identity.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -29,6 +28,7 @@ export interface LoginChoice {
 
 export interface PasswordRouteDeps {
   connectors: ReadonlyMap<string, PasswordConnector>;
+  passport: LoginPassport;
   store: Store;
   tokens: BrokerTokens;
   render: Renderer;
@@ -41,31 +41,6 @@ export interface PasswordRouteDeps {
   metrics: Metrics;
 }
 
-/**
- * A password connector as a passport Strategy: the form's `username` and `password` go to the
- * connector; a refusal (wrong credentials, 4xx) is passport's `fail`, the directory being down
- * (5xx) its `error`.
- */
-class PasswordStrategy extends Strategy {
-  readonly name: string;
-  // A plain field, not #private: passport runs each request on Object.create(strategy).
-  readonly connector: PasswordConnector;
-
-  constructor(connector: PasswordConnector) {
-    super();
-    this.name = connector.id;
-    this.connector = connector;
-  }
-
-  override authenticate(req: Request): void {
-    const body = req.body as Record<string, unknown> | undefined;
-    this.connector.signIn(body?.username, body?.password).then(
-      (identity) => this.success(identity),
-      (e: unknown) => (isHatrackError(e) && e.status < 500 ? this.fail(e, e.status) : this.error(e instanceof Error ? e : new Error(String(e)))),
-    );
-  }
-}
-
 const field = (req: Request, name: string): string | undefined => {
   const v = (req.body as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' ? v : undefined;
@@ -73,8 +48,6 @@ const field = (req: Request, name: string): string | undefined => {
 
 export function passwordRoutes(deps: PasswordRouteDeps): Router {
   const router = Router();
-  const passport = new Passport();
-  for (const c of deps.connectors.values()) passport.use(c.id, new PasswordStrategy(c));
   const csrf = requireCsrf(deps.publicOrigin);
   // Password guessing: per client address, and per username tried (hashed: people type passwords
   // into the username field, and the key must not keep one).
@@ -102,9 +75,9 @@ export function passwordRoutes(deps: PasswordRouteDeps): Router {
 
   router.get('/login/:connector', onlyPassword, (req, res) => form(req, res, connectorOf(req)!));
 
-  router.post('/login/:connector', onlyPassword, byAddress, byUsername, csrf, (req, res, next) => {
+  router.post('/login/:connector', onlyPassword, byAddress, byUsername, csrf, async (req, res, next) => {
     const connector = connectorOf(req)!;
-    passport.authenticate(connector.id, { session: false }, async (err: unknown, identity: Identity | false, challenge: unknown) => {
+    await deps.passport.authenticate(connector.id, {}, async (err, identity, challenge) => {
       try {
         if (err) throw err;
         if (!identity) {
@@ -115,13 +88,13 @@ export function passwordRoutes(deps: PasswordRouteDeps): Router {
           return;
         }
         const returnTo = safeReturnTo(field(req, 'returnTo'));
-        await completeSignIn(req, identity, deps);
+        await completeSignIn(req, identity as Identity, deps);
         res.redirect(303, `${deps.publicUrl}${returnTo}`);
       } catch (e) {
         countLogin(deps.metrics, connector.id, 'failed');
         next(e);
       }
-    })(req, res, next);
+    }, req, res, next);
   });
 
   return router;

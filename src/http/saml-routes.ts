@@ -5,14 +5,14 @@
 // A tile login signs in at the ACS: there is no browser it could be bound to. An SP-initiated one
 // is parked and finished by the same-site GET that follows, which checks that this browser began
 // it (C4, parked-sign-in.ts).
-import { Router, urlencoded, type Request } from 'express';
+import { Router, urlencoded, type Request, type Response } from 'express';
 import type { HatRack } from '../broker/types.ts';
 import type { Clock } from '../clock.ts';
-import { isWellFormedState } from '../connectors/connector.ts';
-import { takePendingLogin } from './login-state.ts';
+import type { PendingLogin } from '../connectors/connector.ts';
 import type { UpstreamConnector } from '../connectors/upstream.ts';
 import type { SamlConnector } from '../connectors/saml/index.ts';
-import { fail } from '../errors.ts';
+import { fail, type HatrackError } from '../errors.ts';
+import type { Identity } from '../identity.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
@@ -23,9 +23,19 @@ import { safeReturnTo } from './return-to.ts';
 import { fromStored, toStored } from '../stored-identity.ts';
 import { completeSignIn, countLogin } from './sign-in.ts';
 import type { BrokerTokens } from '../device/broker-tokens.ts';
+import type { LoginPassport } from './strategies/login-passport.ts';
+import type { LoginStep } from './strategies/login-step.ts';
+
+/** What the SAML strategy says besides the identity. */
+interface AcsOutcome {
+  /** The SP-initiated login this answers; undefined for a tile login. */
+  pending: PendingLogin | undefined;
+  relayState: string | undefined;
+}
 
 export interface SamlRouteDeps {
   connectors: ReadonlyMap<string, UpstreamConnector>;
+  passport: LoginPassport;
   hats: HatRack;
   store: Store;
   tokens: BrokerTokens;
@@ -41,16 +51,6 @@ export interface SamlRouteDeps {
 
 function isSamlConnector(c: UpstreamConnector | undefined): c is SamlConnector {
   return c?.type === 'saml';
-}
-
-/** The POSTed fields, repeated ones kept repeated (the connector refuses those). */
-function formOf(body: unknown): URLSearchParams {
-  const form = new URLSearchParams();
-  if (body === null || typeof body !== 'object') return form;
-  for (const [key, value] of Object.entries(body)) {
-    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') form.append(key, v);
-  }
-  return form;
 }
 
 /**
@@ -77,23 +77,22 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
     res.type('application/samlmetadata+xml; charset=utf-8').send(connectorFor(req.params.connector).spMetadataXml());
   });
 
-  router.post('/saml/:connector/acs', acsLimit, async (req: Request, res) => {
+  router.post('/saml/:connector/acs', acsLimit, async (req: Request, res, next) => {
     const connector = connectorFor(req.params.connector);
-    const callback = { url: new URL(req.originalUrl, deps.publicOrigin), form: formOf(req.body) };
-    const relayState = connector.callbackState(callback);
-    // Consumed once, atomically: a second POST of the same SP-initiated response finds nothing.
-    const pending = isWellFormedState(relayState) ? await takePendingLogin(deps.store, relayState) : undefined;
-    if (pending && pending.connector !== connector.id) {
-      throw fail.unauthenticated('login_state_mismatch', 'This sign-in was started with another sign-in method. Please sign in again.');
-    }
-    let result;
-    try {
-      result = await connector.acceptResponse({ callback, pending });
-    } catch (e) {
-      countLogin(deps.metrics, connector.id, 'failed');
-      throw e;
-    }
-    const { identity } = result;
+    const step: LoginStep = { loginStep: { kind: 'callback' } };
+    await deps.passport.authenticate(connector.id, step, async (err, identity, info) => {
+      try {
+        if (err) throw err;
+        if (!identity) throw info as HatrackError;
+        await signInFromResponse(req, res, connector, identity as Identity, info as AcsOutcome);
+      } catch (e) {
+        countLogin(deps.metrics, connector.id, 'failed');
+        next(e);
+      }
+    }, req, res, next);
+  });
+
+  async function signInFromResponse(req: Request, res: Response, connector: SamlConnector, identity: Identity, { pending, relayState }: AcsOutcome): Promise<void> {
     if (pending) {
       // SP-initiated: finished by the GET below, in the browser whose session began it (C4).
       const ticket = await parkSignIn(deps.store, {
@@ -118,7 +117,7 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
     }
     // An IdP may put a landing path in RelayState of a tile login; only a path on this site (W1).
     res.redirect(303, `${deps.publicUrl}${safeReturnTo(relayState)}`);
-  });
+  }
 
   // The same-site GET after an SP-initiated login's ACS: it carries the Lax session cookie.
   router.get('/saml/:connector/finish', finishLimit, async (req, res) => {

@@ -34,6 +34,8 @@ export interface TestBrokerOptions {
   port?: number;
   /** Config `device`, e.g. a short poll interval. */
   device?: { interval?: number };
+  /** The environment `env:NAME` references are read from; default none. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface TestBroker {
@@ -89,7 +91,7 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
     ],
     // Nothing listens at the STS endpoint: minting is other tests' business.
     aws: { stsEndpoint: 'http://127.0.0.1:9/', federationEndpoint: options.federationEndpoint ?? 'http://127.0.0.1:9/federation' },
-  }, 'test broker', {});
+  }, 'test broker', options.env ?? {});
   const hatrack = await startHatrack(loaded, { port: 0, log, baseDir: dir, server, ...(options.clock && { clock: options.clock }) });
   return {
     url: `${url}/`,

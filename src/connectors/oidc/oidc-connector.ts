@@ -19,9 +19,34 @@ export interface OidcConnectorDeps {
   log?: Logger;
 }
 
+/** What openid-client checks the token response against, from the pending login. */
+export interface GrantChecks {
+  pkceCodeVerifier: string;
+  expectedState: string;
+  expectedNonce: string;
+  maxAge?: number;
+}
+
 export interface OidcConnector extends RedirectConnector {
   readonly type: 'oidc';
   readonly options: Readonly<ResolvedOidcOptions>;
+  /** The discovered provider, with the ID-token algorithm pinned and signatures checked (discovery.ts). */
+  configuration(): Promise<client.Configuration>;
+  /**
+   * The authorization request's parameters other than PKCE: the code flow, the scopes, the
+   * configured extras, and always a state and a nonce (O14, O15), whatever the provider supports.
+   */
+  authorizationParameters(input: { redirectUri: string; state: string; nonce: string }): Record<string, string>;
+  /** The pending login a started login leaves behind. */
+  pendingLogin(input: StartLoginInput & { state: string; nonce: string; codeVerifier: string }): OidcPendingLogin;
+  /** The callback checked against its pending login before any token request (callback.ts); the pending login, or throws. */
+  checkCallback(params: URLSearchParams, pending: FinishLoginInput['pending']): Promise<OidcPendingLogin>;
+  /** What the token response must match: the PKCE verifier, state, nonce and max_age of the pending login. */
+  grantChecks(pending: OidcPendingLogin): GrantChecks;
+  /** Who the token response names: an ID token is required, UserInfo is read when the claims need it. */
+  identityFromTokens(tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): Promise<Identity>;
+  /** A failure of the token request or of its response's checks, as a HatrackError. */
+  grantError(e: unknown): HatrackError;
 }
 
 export function createOidcConnector(options: OidcConnectorOptions, deps: OidcConnectorDeps = {}): OidcConnector {
@@ -29,70 +54,72 @@ export function createOidcConnector(options: OidcConnectorOptions, deps: OidcCon
   const clock = deps.clock ?? systemClock;
   const discovery = createDiscovery(o, deps.log);
 
-  async function startLogin(input: StartLoginInput): Promise<StartLoginResult> {
+  function authorizationParameters(input: { redirectUri: string; state: string; nonce: string }): Record<string, string> {
     checkRedirectUri(o, input.redirectUri);
-    const config = await discovery.get();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const codeVerifier = client.randomPKCECodeVerifier();
-    const url = client.buildAuthorizationUrl(config, {
+    return {
       ...o.authorizationParams,
       redirect_uri: input.redirectUri,
       response_type: 'code',
       scope: o.scopes.join(' '),
-      state,
-      nonce,
-      // PKCE on every login, whether or not the provider advertises it (O16).
-      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-    });
-    const pending: OidcPendingLogin = {
+      state: input.state,
+      nonce: input.nonce,
+    };
+  }
+
+  function pendingLogin(input: StartLoginInput & { state: string; nonce: string; codeVerifier: string }): OidcPendingLogin {
+    return {
       type: 'oidc',
       connector: o.id,
-      state,
-      nonce,
-      codeVerifier,
+      state: input.state,
+      nonce: input.nonce,
+      codeVerifier: input.codeVerifier,
       redirectUri: input.redirectUri,
       createdAt: clock.now().getTime(),
       ...(input.returnTo !== undefined && { returnTo: input.returnTo }),
     };
-    return { url: url.href, pending };
   }
 
-  async function finishLogin(input: FinishLoginInput): Promise<Identity> {
-    const params = input.callback.url.searchParams;
-    const given = input.pending === undefined ? undefined : toPendingLogin(input.pending);
-    if (input.pending !== undefined && given === undefined) {
+  async function startLogin(input: StartLoginInput): Promise<StartLoginResult> {
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const parameters = authorizationParameters({ redirectUri: input.redirectUri, state, nonce });
+    const url = client.buildAuthorizationUrl(await discovery.get(), {
+      ...parameters,
+      // PKCE on every login, whether or not the provider advertises it (O16).
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    });
+    return { url: url.href, pending: pendingLogin({ ...input, state, nonce, codeVerifier }) };
+  }
+
+  async function checkPendingAndCallback(params: URLSearchParams, pendingInput: FinishLoginInput['pending']): Promise<OidcPendingLogin> {
+    const given = pendingInput === undefined ? undefined : toPendingLogin(pendingInput);
+    if (pendingInput !== undefined && given === undefined) {
       throw fail.unauthenticated('oidc_state_mismatch', 'This sign-in could not be completed. Please start again.',
         `connector ${o.id}: the stored pending login is malformed`);
     }
     // A callback without a pending login is refused even while the provider is unreachable.
     if (given === undefined) checkCallback(callbackContext(false), params, undefined);
     const config = await discovery.get();
-    const { pending } = checkCallback(callbackContext(config.serverMetadata().authorization_response_iss_parameter_supported === true), params, given);
+    return checkCallback(callbackContext(config.serverMetadata().authorization_response_iss_parameter_supported === true), params, given).pending;
+  }
 
-    // The token request's redirect_uri is the one sent at the start, whatever host or scheme the
-    // callback reached us on (proxies); only the callback's parameters are taken from the request.
-    const currentUrl = new URL(pending.redirectUri);
-    currentUrl.search = params.toString();
+  function grantChecks(pending: OidcPendingLogin): GrantChecks {
+    return {
+      pkceCodeVerifier: pending.codeVerifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+      ...(o.authorizationParams.max_age !== undefined && { maxAge: Number(o.authorizationParams.max_age) }),
+    };
+  }
 
-    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
-    try {
-      tokens = await client.authorizationCodeGrant(config, currentUrl, {
-        pkceCodeVerifier: pending.codeVerifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-        idTokenExpected: true,
-        ...(o.authorizationParams.max_age !== undefined && { maxAge: Number(o.authorizationParams.max_age) }),
-      });
-    } catch (e) {
-      throw tokenGrantError(o.id, e);
-    }
+  async function identityFromTokens(tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers): Promise<Identity> {
     const idClaims = tokens.claims() as Claims | undefined;
     if (idClaims === undefined) {
       throw fail.unauthenticated('oidc_id_token_invalid', 'The identity provider’s answer could not be verified.', `connector ${o.id}: token response has no ID token`);
     }
-
+    const config = await discovery.get();
     let userinfo: Claims | undefined;
     if (needsUserinfo(o, idClaims) && config.serverMetadata().userinfo_endpoint !== undefined) {
       try {
@@ -103,6 +130,22 @@ export function createOidcConnector(options: OidcConnectorOptions, deps: OidcCon
       }
     }
     return identityFromClaims(o, idClaims, userinfo);
+  }
+
+  async function finishLogin(input: FinishLoginInput): Promise<Identity> {
+    const params = input.callback.url.searchParams;
+    const pending = await checkPendingAndCallback(params, input.pending);
+    // The token request's redirect_uri is the one sent at the start, whatever host or scheme the
+    // callback reached us on (proxies); only the callback's parameters are taken from the request.
+    const currentUrl = new URL(pending.redirectUri);
+    currentUrl.search = params.toString();
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    try {
+      tokens = await client.authorizationCodeGrant(await discovery.get(), currentUrl, { ...grantChecks(pending), idTokenExpected: true });
+    } catch (e) {
+      throw tokenGrantError(o.id, e);
+    }
+    return identityFromTokens(tokens);
   }
 
   function callbackContext(issParameterRequired: boolean) {
@@ -120,6 +163,13 @@ export function createOidcConnector(options: OidcConnectorOptions, deps: OidcCon
       const states = callback.url.searchParams.getAll('state');
       return states.length === 1 ? states[0] : undefined;
     },
+    configuration: () => discovery.get(),
+    authorizationParameters,
+    pendingLogin,
+    checkCallback: checkPendingAndCallback,
+    grantChecks,
+    identityFromTokens,
+    grantError: (e) => tokenGrantError(o.id, e),
     async ready() {
       await discovery.get();
     },

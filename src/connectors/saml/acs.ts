@@ -59,7 +59,16 @@ export interface AcsResult {
   secondOpinion: boolean;
 }
 
-export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | undefined, pending: PendingLogin | undefined): Promise<AcsResult> {
+/**
+ * The independent verifier that must accept what Hatrack accepted: given the base64 response cut
+ * to what its signatures cover, and the key that decrypted its assertion, it returns the NameID it
+ * read, or throws when it refuses. node-saml's SAML class by default; the passport strategy runs
+ * passport-saml's own validation here (src/http/strategies/saml-strategy.ts).
+ */
+export type SecondVerifier = (samlResponse: string, decryptionKeyPem: string | undefined) => Promise<{ nameId: string }>;
+
+export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | undefined, pending: PendingLogin | undefined,
+  secondVerifier: SecondVerifier = (samlResponse, keyPem) => nodeSamlVerdict(ctx.o, samlResponse, keyPem)): Promise<AcsResult> {
   const { o, now } = ctx;
   const fail = (code: SamlErrorCode, detail: string, policy?: PolicyRefusal): HatrackError => samlError(code, o.id, detail, policy);
 
@@ -146,11 +155,11 @@ export async function consumeResponse(ctx: AcsContext, form: URLSearchParams | u
   // (The algorithms are inside SignedInfo, so an attacker cannot switch them to dodge this step.)
   const secondOpinion = !usesSha384;
   if (secondOpinion) {
-    let verdict: Awaited<ReturnType<typeof nodeSamlVerdict>>;
+    let verdict: { nameId: string };
     try {
       // Only what a signature covers (signed-parts.ts): unsigned padding costs it nothing.
       const signedOnly = responseSigned ? samlResponse : Buffer.from(withoutUnsignedParts(), 'utf8').toString('base64');
-      verdict = await nodeSamlVerdict(o, signedOnly, signed.decryptionKey?.keyPem);
+      verdict = await secondVerifier(signedOnly, signed.decryptionKey?.keyPem);
     } catch (e) {
       throw fail('saml_response_rejected', `node-saml refused a response Hatrack's own checks accepted: ${libraryMessage(e)}`);
     }

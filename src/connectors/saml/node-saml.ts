@@ -10,7 +10,8 @@ import { SAML, ValidateInResponseTo, generateServiceProviderMetadata, type Profi
 import { DATA_ENCRYPTION_ALGORITHMS, KEY_TRANSPORT } from './encryption.ts';
 import { signaturesRequired, type ResolvedSamlOptions } from './options.ts';
 
-function config(o: ResolvedSamlOptions, generateUniqueId?: () => string): SamlConfig {
+/** node-saml's configuration for this connector (also what passport-saml's strategy is built with). */
+export function nodeSamlConfig(o: ResolvedSamlOptions, generateUniqueId?: () => string): SamlConfig {
   return {
     callbackUrl: o.acsUrl,
     entryPoint: o.idpSsoUrl,
@@ -35,7 +36,7 @@ function config(o: ResolvedSamlOptions, generateUniqueId?: () => string): SamlCo
 
 /** The IdP SSO URL carrying a deflated, base64 AuthnRequest with ID `requestId`, and `relayState`. */
 export async function authnRequestUrl(o: ResolvedSamlOptions, requestId: string, relayState: string): Promise<string> {
-  return new SAML(config(o, () => requestId)).getAuthorizeUrlAsync(relayState, undefined, {});
+  return new SAML(nodeSamlConfig(o, () => requestId)).getAuthorizeUrlAsync(relayState, undefined, {});
 }
 
 /**
@@ -96,7 +97,7 @@ export interface SecondOpinion {
  * it refuses; its message may quote the document and must not be logged as is.
  */
 export async function nodeSamlVerdict(o: ResolvedSamlOptions, samlResponse: string, decryptionKeyPem?: string): Promise<SecondOpinion> {
-  const saml = new SAML({ ...config(o), ...(decryptionKeyPem !== undefined && { decryptionPvk: decryptionKeyPem }) });
+  const saml = new SAML({ ...nodeSamlConfig(o), ...(decryptionKeyPem !== undefined && { decryptionPvk: decryptionKeyPem }) });
   const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: samlResponse });
   if (!profile) throw new Error('node-saml found no profile in the response');
   return { nameId: (profile as Profile).nameID, issuer: (profile as Profile).issuer };

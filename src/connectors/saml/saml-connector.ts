@@ -12,10 +12,11 @@ import type { Identity } from '../../identity.ts';
 import type { Logger } from '../../log.ts';
 import type { Store } from '../../store/store.ts';
 import { toPendingLogin, type CallbackInput, type FinishLoginInput, type RedirectConnector, type SamlPendingLogin, type StartLoginInput, type StartLoginResult } from '../connector.ts';
-import { consumeResponse, type AcsResult } from './acs.ts';
+import { consumeResponse, type AcsResult, type SecondVerifier } from './acs.ts';
 import { samlError } from './errors.ts';
 import { REQUEST_GRACE_MS, requestKey } from './store-keys.ts';
-import { authnRequestUrl, serviceProviderMetadata } from './node-saml.ts';
+import { authnRequestUrl, nodeSamlConfig, serviceProviderMetadata } from './node-saml.ts';
+import type { SamlConfig } from '@node-saml/node-saml';
 import { resolveSamlOptions, type ResolvedSamlOptions, type SamlConnectorOptions } from './options.ts';
 import type { DecryptionKey } from './encryption.ts';
 import { certificateFingerprint } from './signature.ts';
@@ -34,8 +35,20 @@ export interface SamlConnector extends RedirectConnector {
   readonly options: Readonly<ResolvedSamlOptions>;
   /** SP metadata for GET /saml/:connector/metadata (application/samlmetadata+xml). */
   spMetadataXml(): string;
-  /** finishLogin with what else the ACS learnt: whether the response was unsolicited (the tile), the assertion ID. */
-  acceptResponse(input: FinishLoginInput): Promise<AcsResult>;
+  /**
+   * finishLogin with what else the ACS learnt: whether the response was unsolicited (the tile),
+   * the assertion ID. `secondVerifier` is the independent verifier that must agree (node-saml's
+   * SAML class unless another is given).
+   */
+  acceptResponse(input: FinishLoginInput, secondVerifier?: SecondVerifier): Promise<AcsResult>;
+  /**
+   * A new SP-initiated login: its RelayState, its AuthnRequest ID (kept one-shot in the store
+   * until answered) and the pending login to save; the AuthnRequest itself is for the caller to
+   * build with node-saml under that ID.
+   */
+  prepareLogin(input: StartLoginInput): Promise<{ pending: SamlPendingLogin }>;
+  /** node-saml's configuration for this connector: what passport-saml's strategy is built with. */
+  nodeSamlConfig(): SamlConfig;
 }
 
 export function createSamlConnector(options: SamlConnectorOptions, deps: SamlConnectorDeps): SamlConnector {
@@ -50,7 +63,7 @@ export function createSamlConnector(options: SamlConnectorOptions, deps: SamlCon
   warnAboutCertificates(o, clock, log);
   const metadata = serviceProviderMetadata(o, o.assertionEncryption === 'off' ? [] : decryptionKeys.map((k) => k.certPem));
 
-  async function startLogin(input: StartLoginInput): Promise<StartLoginResult> {
+  async function prepareLogin(input: StartLoginInput): Promise<{ pending: SamlPendingLogin }> {
     if (input.redirectUri !== o.acsUrl) {
       throw new HatrackError('saml_config_invalid', 500, 'Hatrack is not configured correctly for this sign-in.',
         `connector ${o.id}: startLogin was given redirectUri ${input.redirectUri}, but the connector's acsUrl is ${o.acsUrl}`);
@@ -58,7 +71,6 @@ export function createSamlConnector(options: SamlConnectorOptions, deps: SamlCon
     const state = randomBytes(32).toString('base64url');
     const requestId = `_${randomBytes(20).toString('hex')}`;
     const createdAt = clock.now().getTime();
-    const url = await authnRequestUrl(o, requestId, state);
     const written = await store.setIfAbsent(requestKey(o.id, requestId), JSON.stringify({ state, createdAt }), o.maxLoginAgeMs + REQUEST_GRACE_MS);
     if (!written) throw new Error('AuthnRequest ID collision');
     const pending: SamlPendingLogin = {
@@ -70,15 +82,20 @@ export function createSamlConnector(options: SamlConnectorOptions, deps: SamlCon
       createdAt,
       ...(input.returnTo !== undefined && { returnTo: input.returnTo }),
     };
-    return { url, pending };
+    return { pending };
   }
 
-  async function acceptResponse(input: FinishLoginInput): Promise<AcsResult> {
+  async function startLogin(input: StartLoginInput): Promise<StartLoginResult> {
+    const { pending } = await prepareLogin(input);
+    return { url: await authnRequestUrl(o, pending.requestId, pending.state), pending };
+  }
+
+  async function acceptResponse(input: FinishLoginInput, secondVerifier?: SecondVerifier): Promise<AcsResult> {
     const given = input.pending === undefined ? undefined : toPendingLogin(input.pending);
     if (input.pending !== undefined && given === undefined) {
       throw samlError('saml_in_response_to_mismatch', o.id, 'the stored pending login is malformed');
     }
-    return consumeResponse({ o, store, now: clock.now().getTime(), decryptionKeys, ...(log && { log }) }, input.callback.form, given);
+    return consumeResponse({ o, store, now: clock.now().getTime(), decryptionKeys, ...(log && { log }) }, input.callback.form, given, secondVerifier);
   }
 
   return {
@@ -95,6 +112,8 @@ export function createSamlConnector(options: SamlConnectorOptions, deps: SamlCon
       return (await acceptResponse(input)).identity;
     },
     acceptResponse,
+    prepareLogin,
+    nodeSamlConfig: () => nodeSamlConfig(o),
     spMetadataXml: () => metadata,
     async ready() {
       // Nothing to discover: the IdP is configured by value.

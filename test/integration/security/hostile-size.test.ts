@@ -25,6 +25,10 @@ beforeAll(async () => {
     moreConnectors: [{
       id: 'corp', type: 'ldap', url: slapd.url, allowInsecure: true, bindDn: LDAP_SERVICE.dn, bindPassword: LDAP_SERVICE.password,
       userBase: `ou=people,${LDAP_BASE}`, userFilter: '(&(objectClass=inetOrgPerson)(|(uid={username})(mail={username})))',
+    }, {
+      // A `type: passport` connector whose provider is never reached: its callback's refusals are the strategy's own.
+      id: 'generic', type: 'passport', module: 'passport-openidconnect',
+      options: { issuer: 'http://127.0.0.1:9', authorizationURL: 'http://127.0.0.1:9/auth', tokenURL: 'http://127.0.0.1:9/token', clientID: 'c', clientSecret: 's' },
     }],
   });
 }, 60_000);
@@ -85,8 +89,8 @@ const header = (text: string) => Buffer.from(text.replace(/[\r\n]/g, ' '), 'utf8
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-/** A connector of the kind the route serves: the OIDC one for logins and callbacks, else SAML. */
-const connectorOf = (template: string) => (template.startsWith('/oidc') || template.startsWith('/login') ? 'demo' : 'google');
+/** A connector of the kind the route serves: the OIDC one for logins and callbacks, the passport one for its callback, else SAML. */
+const connectorOf = (template: string) => (template.startsWith('/oidc') || template.startsWith('/login') ? 'demo' : template.startsWith('/auth') ? 'generic' : 'google');
 
 /** What every route gets: hostile path parameters, query strings, headers and bodies. */
 function generic(method: 'GET' | 'POST', template: string): Attempt[] {
@@ -280,6 +284,7 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'POST /login/:connector': passwordForm,
   'GET /login/:connector': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `returnTo of ${name}`, method: 'GET', path: `/login/demo?returnTo=${encodeURIComponent(`/${shape(8000)}`)}` })),
   'GET /oidc/:connector/callback': deepCallback,
+  'GET /auth/:connector/callback': () => [],
   'POST /saml/:connector/acs': acs,
   'GET /saml/:connector/finish': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a ticket cookie of ${name}`, method: 'GET', path: '/saml/google/finish',
     headers: { cookie: `hatrack-finish=${encodeURIComponent(shape(6000))}` } })),

@@ -2,7 +2,9 @@
 // browser redirect (OIDC authorization code, SAML SP-initiated). A connector turns a callback into
 // a verified Identity or throws a HatrackError; it never touches Express, cookies or the response.
 // The HTTP layer owns the login state: it keeps each PendingLogin server-side in the Store, keyed by
-// its `state`, and consumes it exactly once (src/http/login-state.ts).
+// its `state`, and consumes it exactly once (src/http/login-state.ts). It drives connectors through
+// passport strategies (src/http/strategies/) built on the steps each connector exposes;
+// startLogin and finishLogin run the same steps end to end, for callers without passport.
 
 import type { Identity } from '../identity.ts';
 
@@ -11,7 +13,15 @@ export type ConnectorType = 'oidc' | 'saml';
 /** How long a started login may take before its callback is refused. */
 export const PENDING_LOGIN_TTL_MS = 10 * 60_000;
 
-interface PendingLoginBase {
+/**
+ * A connector's own part of a pending login (dex's ConnectorData): what it needs to check the
+ * answer — OIDC's nonce and PKCE verifier, SAML's AuthnRequest ID. Strings only; opaque to
+ * everything but the connector that wrote it, which checks its shape when it reads it back.
+ */
+export type ConnectorData = Readonly<Record<string, string>>;
+
+/** What a started login leaves behind; plain JSON, kept server-side and used once. */
+export interface PendingLogin<Data extends ConnectorData = ConnectorData> {
   /** Id of the connector that started the login. */
   connector: string;
   /** Random key that comes back with the callback (OIDC `state`, SAML `RelayState`). */
@@ -22,22 +32,8 @@ interface PendingLoginBase {
   createdAt: number;
   /** A relative path inside Hatrack to continue to afterwards; opaque to connectors. */
   returnTo?: string;
+  data: Data;
 }
-
-export interface OidcPendingLogin extends PendingLoginBase {
-  type: 'oidc';
-  nonce: string;
-  codeVerifier: string;
-}
-
-export interface SamlPendingLogin extends PendingLoginBase {
-  type: 'saml';
-  /** ID of the AuthnRequest, matched against the response's InResponseTo. */
-  requestId: string;
-}
-
-/** What a started login leaves behind; plain JSON, kept server-side and used once. */
-export type PendingLogin = OidcPendingLogin | SamlPendingLogin;
 
 /** The request that came back from the provider. */
 export interface CallbackInput {
@@ -88,29 +84,34 @@ export function isWellFormedState(state: unknown): state is string {
   return typeof state === 'string' && statePattern.test(state);
 }
 
+/** At most this many fields in a connector's data: what it writes, with room to spare. */
+const MAX_DATA_FIELDS = 8;
+
 /**
- * A pending login read back from storage (JSON), checked to be exactly one of the known shapes;
- * undefined otherwise. Connectors run what they are handed through this before trusting it.
+ * A pending login read back from storage (JSON), checked to have exactly the shared shape, and
+ * data of strings; undefined otherwise. Fields it does not know are dropped. The connector then
+ * checks its own data (e.g. oidc/login-data.ts).
  */
 export function toPendingLogin(value: unknown): PendingLogin | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const v = value as Record<string, unknown>;
+  if (!isRecord(value)) return undefined;
+  const v = value;
   const str = (k: string) => typeof v[k] === 'string' && (v[k] as string).length > 0;
   if (!str('connector') || !isWellFormedState(v.state) || !str('redirectUri')) return undefined;
   if (typeof v.createdAt !== 'number' || !Number.isFinite(v.createdAt)) return undefined;
   if (v.returnTo !== undefined && typeof v.returnTo !== 'string') return undefined;
-  const base = {
+  if (!isRecord(v.data)) return undefined;
+  const fields = Object.entries(v.data);
+  if (fields.length > MAX_DATA_FIELDS || !fields.every(([, x]) => typeof x === 'string')) return undefined;
+  return {
     connector: v.connector as string,
     state: v.state,
     redirectUri: v.redirectUri as string,
     createdAt: v.createdAt,
     ...(v.returnTo !== undefined && { returnTo: v.returnTo as string }),
+    data: Object.fromEntries(fields) as ConnectorData,
   };
-  if (v.type === 'oidc' && str('nonce') && str('codeVerifier')) {
-    return { type: 'oidc', ...base, nonce: v.nonce as string, codeVerifier: v.codeVerifier as string };
-  }
-  if (v.type === 'saml' && str('requestId')) {
-    return { type: 'saml', ...base, requestId: v.requestId as string };
-  }
-  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

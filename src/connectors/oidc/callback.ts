@@ -5,7 +5,8 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import { fail } from '../../errors.ts';
-import type { OidcPendingLogin, PendingLogin } from '../connector.ts';
+import type { PendingLogin } from '../connector.ts';
+import { asOidcPendingLogin, type OidcPendingLogin } from './login-data.ts';
 import { safeProviderText } from './errors.ts';
 
 export interface CallbackContext {
@@ -20,15 +21,17 @@ export interface CallbackContext {
 const restart = 'This sign-in could not be completed. Please start again.';
 
 /** Returns the pending login and the authorization code, or throws the first check that fails. */
-export function checkCallback(ctx: CallbackContext, params: URLSearchParams, pending: PendingLogin | undefined): { pending: OidcPendingLogin; code: string } {
+export function checkCallback(ctx: CallbackContext, params: URLSearchParams, stored: PendingLogin | undefined): { pending: OidcPendingLogin; code: string } {
   const detail = (what: string) => `connector ${ctx.connector}: ${what}`;
 
-  if (pending === undefined) {
+  if (stored === undefined) {
     throw fail.unauthenticated('oidc_state_mismatch', restart, detail('no pending login for this callback (unknown, expired or already used state)'));
   }
-  if (pending.type !== 'oidc' || pending.connector !== ctx.connector) {
-    throw fail.unauthenticated('oidc_state_mismatch', restart, detail(`pending login belongs to ${pending.type} connector ${pending.connector}`));
+  if (stored.connector !== ctx.connector) {
+    throw fail.unauthenticated('oidc_state_mismatch', restart, detail(`pending login belongs to connector ${stored.connector}`));
   }
+  const pending = asOidcPendingLogin(stored);
+  if (pending === undefined) throw fail.unauthenticated('oidc_state_mismatch', restart, detail('the stored pending login is malformed'));
   const age = ctx.now - pending.createdAt;
   if (age > ctx.maxLoginAgeMs || age < -60_000) {
     throw fail.unauthenticated('oidc_login_expired', 'This sign-in took too long. Please start again.', detail(`pending login is ${Math.round(age / 1000)} s old`));

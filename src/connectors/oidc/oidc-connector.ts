@@ -7,7 +7,8 @@ import { systemClock, type Clock } from '../../clock.ts';
 import { HatrackError, fail } from '../../errors.ts';
 import type { Identity } from '../../identity.ts';
 import type { Logger } from '../../log.ts';
-import { toPendingLogin, type CallbackInput, type FinishLoginInput, type OidcPendingLogin, type RedirectConnector, type StartLoginInput, type StartLoginResult } from '../connector.ts';
+import { toPendingLogin, type CallbackInput, type FinishLoginInput, type RedirectConnector, type StartLoginInput, type StartLoginResult } from '../connector.ts';
+import type { OidcPendingLogin } from './login-data.ts';
 import { checkCallback } from './callback.ts';
 import { identityFromClaims, needsUserinfo, type Claims } from './claims.ts';
 import { createDiscovery } from './discovery.ts';
@@ -68,11 +69,9 @@ export function createOidcConnector(options: OidcConnectorOptions, deps: OidcCon
 
   function pendingLogin(input: StartLoginInput & { state: string; nonce: string; codeVerifier: string }): OidcPendingLogin {
     return {
-      type: 'oidc',
       connector: o.id,
       state: input.state,
-      nonce: input.nonce,
-      codeVerifier: input.codeVerifier,
+      data: { nonce: input.nonce, codeVerifier: input.codeVerifier },
       redirectUri: input.redirectUri,
       createdAt: clock.now().getTime(),
       ...(input.returnTo !== undefined && { returnTo: input.returnTo }),
@@ -107,9 +106,9 @@ export function createOidcConnector(options: OidcConnectorOptions, deps: OidcCon
 
   function grantChecks(pending: OidcPendingLogin): GrantChecks {
     return {
-      pkceCodeVerifier: pending.codeVerifier,
+      pkceCodeVerifier: pending.data.codeVerifier,
       expectedState: pending.state,
-      expectedNonce: pending.nonce,
+      expectedNonce: pending.data.nonce,
       ...(o.authorizationParams.max_age !== undefined && { maxAge: Number(o.authorizationParams.max_age) }),
     };
   }

@@ -7,6 +7,7 @@ import type { HatrackError } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
 import type { PendingLogin } from '../connector.ts';
 import { logText, type PolicyRefusal, type SamlErrorCode } from './errors.ts';
+import { asSamlPendingLogin } from './login-data.ts';
 import type { ResolvedSamlOptions } from './options.ts';
 import { readStoredRequest, requestKey } from './store-keys.ts';
 import { NS, attr, children, wholeText } from './xml.ts';
@@ -86,7 +87,7 @@ export async function checkInResponseTo(
   // only its one holder goes on to consume the request's key, so of any number of copies of one
   // response exactly one can get through, whichever order they arrive in.
   if (pending === undefined) throw fail('saml_in_response_to_unknown', 'no open login came back with this response (RelayState missing, unknown, expired or already used)');
-  if (pending.type !== 'saml' || pending.connector !== o.id || pending.requestId !== inResponseTo) {
+  if (pending.connector !== o.id || asSamlPendingLogin(pending)?.data.requestId !== inResponseTo) {
     throw fail('saml_in_response_to_mismatch', 'the RelayState belongs to another login than the one this response answers');
   }
   if (!requestIdPattern.test(inResponseTo)) throw fail('saml_in_response_to_unknown', 'InResponseTo is not a request ID Hatrack makes');

@@ -11,7 +11,8 @@ import { HatrackError } from '../../errors.ts';
 import type { Identity } from '../../identity.ts';
 import type { Logger } from '../../log.ts';
 import type { Store } from '../../store/store.ts';
-import { toPendingLogin, type CallbackInput, type FinishLoginInput, type RedirectConnector, type SamlPendingLogin, type StartLoginInput, type StartLoginResult } from '../connector.ts';
+import { toPendingLogin, type CallbackInput, type FinishLoginInput, type RedirectConnector, type StartLoginInput, type StartLoginResult } from '../connector.ts';
+import type { SamlPendingLogin } from './login-data.ts';
 import { consumeResponse, type AcsResult, type SecondVerifier } from './acs.ts';
 import { samlError } from './errors.ts';
 import { REQUEST_GRACE_MS, requestKey } from './store-keys.ts';
@@ -74,10 +75,9 @@ export function createSamlConnector(options: SamlConnectorOptions, deps: SamlCon
     const written = await store.setIfAbsent(requestKey(o.id, requestId), JSON.stringify({ state, createdAt }), o.maxLoginAgeMs + REQUEST_GRACE_MS);
     if (!written) throw new Error('AuthnRequest ID collision');
     const pending: SamlPendingLogin = {
-      type: 'saml',
       connector: o.id,
       state,
-      requestId,
+      data: { requestId },
       redirectUri: o.acsUrl,
       createdAt,
       ...(input.returnTo !== undefined && { returnTo: input.returnTo }),
@@ -87,7 +87,7 @@ export function createSamlConnector(options: SamlConnectorOptions, deps: SamlCon
 
   async function startLogin(input: StartLoginInput): Promise<StartLoginResult> {
     const { pending } = await prepareLogin(input);
-    return { url: await authnRequestUrl(o, pending.requestId, pending.state), pending };
+    return { url: await authnRequestUrl(o, pending.data.requestId, pending.state), pending };
   }
 
   async function acceptResponse(input: FinishLoginInput, secondVerifier?: SecondVerifier): Promise<AcsResult> {

@@ -85,7 +85,7 @@ export class SamlLoginStrategy extends MultiSamlStrategy {
     run.redirect = (url: string) => {
       beginLogin(req, this.deps.store, pending).then(() => this.redirect(url, 303), (e: unknown) => this.error(e instanceof Error ? e : new Error(String(e))));
     };
-    this.library(run, { query: { RelayState: pending.state } }, { generateUniqueId: () => pending.requestId }, req);
+    this.library(run, { query: { RelayState: pending.state } }, { generateUniqueId: () => pending.data.requestId }, req);
   }
 
   async acs(this: Created, req: Request): Promise<void> {

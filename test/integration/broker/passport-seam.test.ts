@@ -133,8 +133,8 @@ describe('SAML on passport-saml', () => {
     expect(relayState).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const request = inflateRawSync(Buffer.from(location.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
     const id = /\sID="([^"]+)"/.exec(request)![1]!;
-    const pending = JSON.parse((await broker.hatrack.store.get(`pending-login:${relayState}`))!) as { requestId: string };
-    expect(pending.requestId).toBe(id);
+    const pending = JSON.parse((await broker.hatrack.store.get(`pending-login:${relayState}`))!) as { data: { requestId: string } };
+    expect(pending.data.requestId).toBe(id);
     // Answered with that ID and RelayState, the login completes.
     const acs = await postAcs({ SAMLResponse: samlResponse('seam-3@corp.example', id), RelayState: relayState });
     expect(acs.status).toBe(303);

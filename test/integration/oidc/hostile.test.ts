@@ -5,7 +5,8 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import type { OidcPendingLogin, PendingLogin } from '../../../src/connectors/connector.ts';
+import type { PendingLogin } from '../../../src/connectors/connector.ts';
+import type { OidcPendingLogin } from '../../../src/connectors/oidc/login-data.ts';
 import { savePendingLogin, takePendingLogin } from '../../../src/http/login-state.ts';
 import { createOidcConnector, type OidcConnector, type OidcConnectorOptions } from '../../../src/connectors/oidc/index.ts';
 import { HatrackError } from '../../../src/errors.ts';
@@ -76,7 +77,7 @@ async function rejects(promise: Promise<unknown>, code: string, detail?: RegExp,
 
 async function rejectsLogin(code: string, detail?: RegExp, c?: OidcConnector): Promise<HatrackError> {
   const l = await login(c);
-  return rejects(l.finish(), code, detail, [l.callbackUrl.searchParams.get('code') ?? '', l.pending.codeVerifier]);
+  return rejects(l.finish(), code, detail, [l.callbackUrl.searchParams.get('code') ?? '', l.pending.data.codeVerifier]);
 }
 
 const idClaims = (f: (c: Record<string, unknown>) => Record<string, unknown>) => op.behave({ idTokenClaims: f });
@@ -185,7 +186,7 @@ describe('ID token claims (O1–O7)', () => {
 
   it('O7 rejects an ID token carrying the nonce of another login', async () => {
     const other = await connector().startLogin({ redirectUri });
-    idClaims((c) => ({ ...c, nonce: (other.pending as OidcPendingLogin).nonce }));
+    idClaims((c) => ({ ...c, nonce: (other.pending as OidcPendingLogin).data.nonce }));
     await rejectsLogin('oidc_id_token_invalid', /"nonce"/);
   });
 });
@@ -363,25 +364,25 @@ describe('the authorization response (O14–O17, O20)', () => {
     const { url, pending } = await connector().startLogin({ redirectUri });
     const q = new URL(url).searchParams;
     expect(q.get('code_challenge_method')).toBe('S256');
-    const verifier = (pending as OidcPendingLogin).codeVerifier;
+    const verifier = (pending as OidcPendingLogin).data.codeVerifier;
     expect(verifier).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
     expect(q.get('code_challenge')).toBe(createHash('sha256').update(verifier).digest('base64url'));
     expect(q.get('response_type')).toBe('code');
     expect(q.get('state')).toBe(pending.state);
-    expect(q.get('nonce')).toBe((pending as OidcPendingLogin).nonce);
+    expect(q.get('nonce')).toBe((pending as OidcPendingLogin).data.nonce);
     expect(url).not.toContain(verifier);
   });
 
   it('O16 is refused by the provider when the verifier does not match the challenge', async () => {
     const l = await login();
-    await rejects(l.finish({ pending: { ...l.pending, codeVerifier: 'x'.repeat(43) } }), 'oidc_code_rejected', /invalid_grant/);
+    await rejects(l.finish({ pending: { ...l.pending, data: { ...l.pending.data, codeVerifier: 'x'.repeat(43) } } }), 'oidc_code_rejected', /invalid_grant/);
   });
 
   it('O16 never redeems a code without a verifier', async () => {
     const l = await login();
     const tokenCalls = op.hits.get('/hostile/token') ?? 0;
-    const { codeVerifier: _v, ...withoutVerifier } = l.pending;
-    await rejects(l.c.finishLogin({ callback: { url: l.callbackUrl }, pending: withoutVerifier as unknown as PendingLogin }), 'oidc_state_mismatch', /malformed/);
+    const withoutVerifier = { ...l.pending, data: { nonce: l.pending.data.nonce } };
+    await rejects(l.c.finishLogin({ callback: { url: l.callbackUrl }, pending: withoutVerifier as PendingLogin }), 'oidc_state_mismatch', /malformed/);
     expect(op.hits.get('/hostile/token') ?? 0).toBe(tokenCalls);
   });
 

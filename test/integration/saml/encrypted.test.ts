@@ -68,7 +68,7 @@ describe('encrypted assertions accepted', () => {
   it('SP-initiated: the decrypted assertion answers the request (InResponseTo), once', async () => {
     const h = harness(k, { assertionEncryption: 'optional' });
     const s = await start(h);
-    const r = await makeEncryptedResponse(k, { spec: { inResponseTo: s.pending.requestId } });
+    const r = await makeEncryptedResponse(k, { spec: { inResponseTo: s.pending.data.requestId } });
     expect((await post(h, r.samlResponse, s.pending.state)).email).toBe(PEOPLE.alice.nameId);
   });
 

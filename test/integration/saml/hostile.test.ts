@@ -300,7 +300,7 @@ describe('XML signature wrapping (S1–S10)', () => {
     const h = harness(k);
     const s = await start(h);
     // Signed without InResponseTo (a tile response); the attacker adds one to the unsigned envelope.
-    const r = makeResponse(k, { tamper: (doc) => response(doc).setAttribute('InResponseTo', s.pending.requestId) });
+    const r = makeResponse(k, { tamper: (doc) => response(doc).setAttribute('InResponseTo', s.pending.data.requestId) });
     await expectRefused(h, () => post(h, r.samlResponse, s.pending.state), 'saml_in_response_to_missing');
   });
 
@@ -899,7 +899,7 @@ describe('conditions, encryption, status, transport (S30–S33)', () => {
   it('S32 an error response (Responder/AuthnFailed, no assertion) → saml_status_not_success', async () => {
     const h = harness(k);
     const s = await start(h);
-    const xml = `<saml2p:Response xmlns:saml2p="${SAML_NS.protocol}" Destination="${SP.acsUrl}" ID="_err" InResponseTo="${s.pending.requestId}" IssueInstant="${NOW.toISOString()}" Version="2.0">`
+    const xml = `<saml2p:Response xmlns:saml2p="${SAML_NS.protocol}" Destination="${SP.acsUrl}" ID="_err" InResponseTo="${s.pending.data.requestId}" IssueInstant="${NOW.toISOString()}" Version="2.0">`
       + `<saml2:Issuer xmlns:saml2="${SAML_NS.assertion}">${IDP.entityId}</saml2:Issuer>`
       + '<saml2p:Status><saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"/></saml2p:StatusCode>'
       + '<saml2p:StatusMessage>Account suspended</saml2p:StatusMessage></saml2p:Status></saml2p:Response>';

@@ -95,13 +95,13 @@ describe('S29 the same assertion at the same time, against the real Redis', () =
   it('S29 the same SP-initiated answer posted 20 times at once over two processes → exactly one login', async () => {
     const [a, b] = await twoProcesses();
     const s = await start(a);
-    const r = makeResponse(k, { spec: { inResponseTo: s.pending.requestId } });
+    const r = makeResponse(k, { spec: { inResponseTo: s.pending.data.requestId } });
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => acs(i % 2 === 0 ? a : b, r.samlResponse, s.pending.state)));
     const { ok, codes } = tally(results);
     expect(ok).toHaveLength(1);
     // The pending login went to one of them; the other 19 find no open login for this response.
     expect(codes).toEqual({ saml_in_response_to_unknown: 19 });
-    expect(await redisCli('EXISTS', `${prefix}saml-request:${SP.id}:${s.pending.requestId}`)).toBe('0');
+    expect(await redisCli('EXISTS', `${prefix}saml-request:${SP.id}:${s.pending.data.requestId}`)).toBe('0');
   });
 
   it('S29 20 different assertions at once all get in: the replay cache keys each assertion on its own', async () => {

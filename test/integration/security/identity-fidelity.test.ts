@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectorType, OidcPendingLogin } from '../../../src/connectors/connector.ts';
+import type { ConnectorType } from '../../../src/connectors/connector.ts';
+import type { OidcPendingLogin } from '../../../src/connectors/oidc/login-data.ts';
 import { createOidcConnector, type OidcConnector } from '../../../src/connectors/oidc/index.ts';
 import { survivesXml } from '../../../src/aws/xml.ts';
 import { startDevOidcProvider, type DevOidcProvider } from '../../../src/dev/oidc-provider.ts';

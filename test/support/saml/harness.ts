@@ -4,7 +4,7 @@
 
 import { expect } from 'vitest';
 import { FixedClock } from '../../../src/clock.ts';
-import type { SamlPendingLogin } from '../../../src/connectors/connector.ts';
+import type { SamlPendingLogin } from '../../../src/connectors/saml/login-data.ts';
 import { savePendingLogin, takePendingLogin } from '../../../src/http/login-state.ts';
 import { createSamlConnector, type SamlConnector, type SamlConnectorOptions } from '../../../src/connectors/saml/index.ts';
 import { HatrackError } from '../../../src/errors.ts';
@@ -60,7 +60,7 @@ export async function post(h: Harness, samlResponse: string, relayState?: string
 
 /** A response to `started` (SP-initiated), made by the test IdP; `o.spec.inResponseTo` may override. */
 export function answer(k: Keys, started: Started, o: MakeOptions = {}): MadeResponse {
-  return makeResponse(k, { ...o, spec: { inResponseTo: started.pending.requestId, ...o.spec } });
+  return makeResponse(k, { ...o, spec: { inResponseTo: started.pending.data.requestId, ...o.spec } });
 }
 
 /**

@@ -3,13 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkCallback, type CallbackContext } from '../../../src/connectors/oidc/callback.ts';
 import { safeProviderText } from '../../../src/connectors/oidc/errors.ts';
-import type { OidcPendingLogin } from '../../../src/connectors/connector.ts';
+import type { OidcPendingLogin } from '../../../src/connectors/oidc/login-data.ts';
 import { HatrackError } from '../../../src/errors.ts';
 
 const now = 1_700_000_000_000;
 const ctx: CallbackContext = { connector: 'corp', issuer: 'https://idp.example.com', issParameterRequired: false, now, maxLoginAgeMs: 600_000 };
 const pending: OidcPendingLogin = {
-  type: 'oidc', connector: 'corp', state: 'S'.repeat(43), nonce: 'n', codeVerifier: 'v'.repeat(43),
+  connector: 'corp', state: 'S'.repeat(43), data: { nonce: 'n', codeVerifier: 'v'.repeat(43) },
   redirectUri: 'https://hatrack.example.com/oidc/corp/callback', createdAt: now - 1000,
 };
 const params = (q: Record<string, string> | string) => new URLSearchParams(q);
@@ -33,7 +33,7 @@ describe('checkCallback', () => {
   });
 
   it('refuses a pending login of another protocol', () => {
-    const saml = { type: 'saml' as const, connector: 'corp', state: pending.state, redirectUri: pending.redirectUri, createdAt: now, requestId: '_r' };
+    const saml = { connector: 'corp', state: pending.state, redirectUri: pending.redirectUri, createdAt: now, data: { requestId: '_r' } };
     expect(code(() => checkCallback(ctx, params({ code: 'c', state: pending.state }), saml))).toBe('oidc_state_mismatch');
   });
 

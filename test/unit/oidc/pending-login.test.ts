@@ -1,12 +1,13 @@
 // Pending logins: their stored shape, and consume-once through the store (O14, O20).
 
 import { describe, expect, it } from 'vitest';
-import { isWellFormedState, toPendingLogin, type OidcPendingLogin } from '../../../src/connectors/connector.ts';
+import { isWellFormedState, toPendingLogin } from '../../../src/connectors/connector.ts';
+import { asOidcPendingLogin, type OidcPendingLogin } from '../../../src/connectors/oidc/login-data.ts';
 import { savePendingLogin, takePendingLogin } from '../../../src/http/login-state.ts';
 import { mapStore } from '../../support/oidc/map-store.ts';
 
 const pending: OidcPendingLogin = {
-  type: 'oidc', connector: 'corp', state: 'A'.repeat(43), nonce: 'nonce-1', codeVerifier: 'v'.repeat(43),
+  connector: 'corp', state: 'A'.repeat(43), data: { nonce: 'nonce-1', codeVerifier: 'v'.repeat(43) },
   redirectUri: 'https://hatrack.example.com/oidc/corp/callback', createdAt: 1_700_000_000_000, returnTo: '/roles',
 };
 
@@ -15,12 +16,21 @@ describe('pending logins', () => {
     expect(toPendingLogin(JSON.parse(JSON.stringify(pending)))).toEqual(pending);
   });
 
-  it('refuse shapes that are not exactly a known one', () => {
-    const { codeVerifier: _v, ...noVerifier } = pending;
-    for (const bad of [null, [], 'x', noVerifier, { ...pending, type: 'ldap' }, { ...pending, state: 'short' },
-      { ...pending, createdAt: '2024' }, { ...pending, nonce: '' }, { ...pending, returnTo: 5 }]) {
+  it('refuse shapes that are not exactly the shared one, with data of strings', () => {
+    const { data: _d, ...noData } = pending;
+    for (const bad of [null, [], 'x', noData, { ...pending, data: [] }, { ...pending, data: { nonce: 5 } }, { ...pending, state: 'short' },
+      { ...pending, createdAt: '2024' }, { ...pending, connector: '' }, { ...pending, returnTo: 5 },
+      { ...pending, data: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v'])) }]) {
       expect(toPendingLogin(bad), JSON.stringify(bad)).toBeUndefined();
     }
+  });
+
+  it('are the OIDC connector\'s only with a nonce and a verifier, and keep nothing else of its data', () => {
+    const { codeVerifier: _v, ...noVerifier } = pending.data;
+    expect(asOidcPendingLogin({ ...pending, data: noVerifier })).toBeUndefined();
+    expect(asOidcPendingLogin({ ...pending, data: { ...pending.data, nonce: '' } })).toBeUndefined();
+    expect(asOidcPendingLogin({ ...pending, data: { requestId: '_r' } })).toBeUndefined();
+    expect(asOidcPendingLogin({ ...pending, data: { ...pending.data, isAdmin: 'yes' } })).toEqual(pending);
   });
 
   it('drop fields they do not know', () => {
@@ -44,8 +54,8 @@ describe('pending logins', () => {
   it('are never overwritten by a second save under the same state', async () => {
     const store = mapStore();
     await savePendingLogin(store, pending);
-    await expect(savePendingLogin(store, { ...pending, nonce: 'attacker' })).rejects.toThrow(/collision/);
-    expect((await takePendingLogin(store, pending.state) as OidcPendingLogin).nonce).toBe('nonce-1');
+    await expect(savePendingLogin(store, { ...pending, data: { ...pending.data, nonce: 'attacker' } })).rejects.toThrow(/collision/);
+    expect((await takePendingLogin(store, pending.state) as OidcPendingLogin).data.nonce).toBe('nonce-1');
   });
 
   it('are not looked up for a missing or malformed state', async () => {

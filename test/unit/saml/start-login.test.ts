@@ -27,7 +27,7 @@ describe('startLogin', () => {
     const xml = inflateRawSync(Buffer.from(u.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
     const request = parseSamlXml(xml).documentElement!;
     expect(request.localName).toBe('AuthnRequest');
-    expect(attr(request, 'ID')).toBe(pending.type === 'saml' ? pending.requestId : undefined);
+    expect(attr(request, 'ID')).toBe(pending.data.requestId);
     expect(attr(request, 'Destination')).toBe(IDP.ssoUrl);
     expect(attr(request, 'AssertionConsumerServiceURL')).toBe(SP.acsUrl);
     expect(attr(request, 'ProtocolBinding')).toBe('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST');
@@ -38,7 +38,7 @@ describe('startLogin', () => {
     expect(u.searchParams.has('Signature')).toBe(false);
 
     expect(toPendingLogin(JSON.parse(JSON.stringify(pending)))).toEqual({
-      type: 'saml', connector: 'google', state: pending.state, requestId: (pending as { requestId: string }).requestId,
+      connector: 'google', state: pending.state, data: { requestId: pending.data.requestId },
       redirectUri: SP.acsUrl, createdAt: NOW.getTime(), returnTo: '/roles',
     });
   });
@@ -46,7 +46,7 @@ describe('startLogin', () => {
   it('binds the request ID in the store for minutes (login age + 5 min grace), written once', async () => {
     const h = harness(k);
     const { pending } = await h.connector.startLogin({ redirectUri: SP.acsUrl });
-    const id = (pending as { requestId: string }).requestId;
+    const id = pending.data.requestId!;
     expect(h.store.calls).toEqual([{ op: 'setIfAbsent', key: requestKey('google', id), result: true }]);
     expect(JSON.parse((await h.store.get(requestKey('google', id)))!)).toEqual({ state: pending.state, createdAt: NOW.getTime() });
     h.clock.advance(15 * 60_000 - 1);
@@ -61,7 +61,7 @@ describe('startLogin', () => {
     const b = await h.connector.startLogin({ redirectUri: SP.acsUrl });
     expect(a.pending.state).not.toBe(b.pending.state);
     expect(a.pending.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect((a.pending as { requestId: string }).requestId).toMatch(/^_[0-9a-f]{40}$/);
+    expect(a.pending.data.requestId).toMatch(/^_[0-9a-f]{40}$/);
   });
 
   it('refuses a redirectUri other than the configured ACS URL (a wiring mistake) → saml_config_invalid', async () => {

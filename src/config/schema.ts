@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { isIP } from 'node:net';
 import { parseDurationSeconds } from './duration.ts';
 import { isRegionName } from '../aws/partition.ts';
-import { ID_TOKEN_ALGS } from '../connectors/oidc/options.ts';
-import { SIGNATURE_REQUIREMENTS } from '../connectors/saml/options.ts';
+import { ID_TOKEN_ALGS, OIDC_DEFAULTS } from '../connectors/oidc/options.ts';
+import { SAML_DEFAULTS, SIGNATURE_REQUIREMENTS } from '../connectors/saml/options.ts';
 import { DATA_ENCRYPTION_NAMES, ENCRYPTION_MODES } from '../connectors/saml/encryption.ts';
 import { MAX_GROUP_LENGTH } from '../mapping/normalise.ts';
 import { isDomainName } from '../connectors/domains.ts';
@@ -59,12 +59,12 @@ const oidcConnector = z.strictObject({
   issuer: httpUrl,
   clientId: z.string().min(1),
   clientSecret: secret.optional(),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'not a valid scope')).default(['openid', 'email', 'profile']),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'not a valid scope')).default(() => [...OIDC_DEFAULTS.scopes]),
   /** Dotted path to the groups in the ID token or userinfo, e.g. `groups` or `realm_access.roles`. */
-  groupsClaim: z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'must be a dotted claim path').default('groups'),
-  groupsFrom: z.enum(['id_token', 'userinfo']).default('id_token'),
+  groupsClaim: z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'must be a dotted claim path').default(OIDC_DEFAULTS.groupsClaim),
+  groupsFrom: z.enum(['id_token', 'userinfo']).default(OIDC_DEFAULTS.groupsFrom),
   // The connector's own list: asymmetric algorithms only, never `none` or HMAC.
-  idTokenAlg: z.enum(ID_TOKEN_ALGS).default('RS256'),
+  idTokenAlg: z.enum(ID_TOKEN_ALGS).default(OIDC_DEFAULTS.idTokenAlg),
   tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
   /** Extra authorization parameters, e.g. Google's `hd` or `prompt`; protocol parameters are refused. */
   authorizationParams: z.record(z.string(), z.string()).optional(),
@@ -113,11 +113,11 @@ const samlConnector = z.strictObject({
   /** From the tile, a person with exactly one role goes straight to the console. */
   straightToConsoleWhenOneRole: z.boolean().default(false),
   /** Multi-valued attribute with the groups (Google: map "Group membership" to it). */
-  groupsAttribute: z.string().min(1).default('groups'),
+  groupsAttribute: z.string().min(1).default(SAML_DEFAULTS.groupsAttribute),
   /** The IdP sends every group in one value, separated by exactly this text (`,` or `, `); default: one value per group. */
   groupsDelimiter: z.string().min(1).max(8).optional(),
   /** `nameid` or the attribute holding the email. */
-  emailFrom: z.string().min(1).default('nameid'),
+  emailFrom: z.string().min(1).default(SAML_DEFAULTS.emailFrom),
   nameAttribute: z.string().min(1).optional(),
   firstNameAttribute: z.string().min(1).optional(),
   lastNameAttribute: z.string().min(1).optional(),
@@ -128,14 +128,14 @@ const samlConnector = z.strictObject({
    * rules' `email` may match it. Default false: SAML carries no per-address verification.
    */
   emailsVerified: z.boolean().default(false),
-  clockSkewSeconds: z.number().int().min(60).max(180).default(120),
+  clockSkewSeconds: z.number().int().min(60).max(180).default(SAML_DEFAULTS.clockSkewSeconds),
   /**
    * Which signature must cover every assertion: `either` (default: the Assertion's own or the
    * Response's, as real IdPs do one or the other), `assertion`, `response` or `both`.
    */
   requireSignatureOn: z.enum(SIGNATURE_REQUIREMENTS, {
     error: 'must be either (the Assertion or the Response signed, or both), assertion, response or both',
-  }).default('either'),
+  }).default(SAML_DEFAULTS.requireSignatureOn),
   /**
    * Encrypted assertions (AD FS, Okta, Shibboleth, Keycloak send them once the SP metadata offers a
    * key): `off` (default: refused), `optional`, or `required` (a plain assertion is refused).

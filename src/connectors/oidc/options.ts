@@ -99,6 +99,19 @@ const reservedParams = new Set([
 // RFC 6749 §3.3 scope-token.
 const scopePattern = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
+/**
+ * The defaults of an OIDC connector's settings: the one table both the configuration schema
+ * (config/schema.ts) and resolveOidcOptions default from.
+ */
+export const OIDC_DEFAULTS = {
+  scopes: ['openid', 'email', 'profile'],
+  groupsClaim: 'groups',
+  emailClaim: 'email',
+  groupsFrom: 'id_token',
+  idTokenAlg: 'RS256',
+  clockToleranceSeconds: 60,
+} as const;
+
 export function resolveOidcOptions(o: OidcConnectorOptions): ResolvedOidcOptions {
   const problems: string[] = [];
   const check = (ok: boolean, problem: string) => {
@@ -115,7 +128,7 @@ export function resolveOidcOptions(o: OidcConnectorOptions): ResolvedOidcOptions
   check(authMethod === 'none' || (typeof o.clientSecret === 'string' && o.clientSecret.length > 0),
     `clientSecret is required with tokenEndpointAuthMethod ${authMethod}`);
 
-  const scopes = o.scopes ?? ['openid', 'email', 'profile'];
+  const scopes = o.scopes ?? [...OIDC_DEFAULTS.scopes];
   check(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string' && scopePattern.test(s)), 'scopes must be scope tokens');
   const allScopes = [...new Set(['openid', ...(Array.isArray(scopes) ? scopes : [])])];
 
@@ -127,17 +140,17 @@ export function resolveOidcOptions(o: OidcConnectorOptions): ResolvedOidcOptions
   // max_age is enforced on the ID token's auth_time when finishing, so it must be a number of seconds.
   check(authorizationParams.max_age === undefined || /^\d{1,9}$/.test(authorizationParams.max_age), 'authorizationParams.max_age must be a whole number of seconds');
 
-  const groupsClaim = o.groupsClaim ?? 'groups';
+  const groupsClaim = o.groupsClaim ?? OIDC_DEFAULTS.groupsClaim;
   check(typeof groupsClaim === 'string' && groupsClaim.length > 0, 'groupsClaim must be a claim name or dotted path');
-  const emailClaim = o.emailClaim ?? 'email';
+  const emailClaim = o.emailClaim ?? OIDC_DEFAULTS.emailClaim;
   check(typeof emailClaim === 'string' && emailClaim.length > 0, 'emailClaim must be a claim name or dotted path');
-  const groupsFrom = o.groupsFrom ?? 'id_token';
+  const groupsFrom = o.groupsFrom ?? OIDC_DEFAULTS.groupsFrom;
   check(groupsFrom === 'id_token' || groupsFrom === 'userinfo', 'groupsFrom must be id_token or userinfo');
 
-  const idTokenAlg = o.idTokenAlg ?? 'RS256';
+  const idTokenAlg = o.idTokenAlg ?? OIDC_DEFAULTS.idTokenAlg;
   check((ID_TOKEN_ALGS as readonly string[]).includes(idTokenAlg), `idTokenAlg must be one of ${ID_TOKEN_ALGS.join(', ')}`);
 
-  const clockToleranceSeconds = o.clockToleranceSeconds ?? 60;
+  const clockToleranceSeconds = o.clockToleranceSeconds ?? OIDC_DEFAULTS.clockToleranceSeconds;
   check(Number.isFinite(clockToleranceSeconds) && clockToleranceSeconds >= 0 && clockToleranceSeconds <= 300,
     'clockToleranceSeconds must be between 0 and 300');
   const timeoutMs = o.timeoutMs ?? 10_000;

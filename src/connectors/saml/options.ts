@@ -148,6 +148,17 @@ export interface ResolvedSamlOptions {
 
 const MIN_RSA_BITS = 2048;
 
+/**
+ * The defaults of a SAML connector's settings: the one table both the configuration schema
+ * (config/schema.ts) and resolveSamlOptions default from.
+ */
+export const SAML_DEFAULTS = {
+  emailFrom: 'nameid',
+  groupsAttribute: 'groups',
+  clockSkewSeconds: 120,
+  requireSignatureOn: 'either',
+} as const;
+
 export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions {
   const problems: string[] = [];
   const check = (ok: boolean, problem: string) => {
@@ -172,8 +183,8 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
     });
   }
 
-  const emailFrom = o.emailFrom ?? 'nameid';
-  const groupsAttribute = o.groupsAttribute ?? 'groups';
+  const emailFrom = o.emailFrom ?? SAML_DEFAULTS.emailFrom;
+  const groupsAttribute = o.groupsAttribute ?? SAML_DEFAULTS.groupsAttribute;
   const nameAttribute = o.nameAttribute ?? 'name';
   const firstNameAttribute = o.firstNameAttribute ?? 'firstName';
   const lastNameAttribute = o.lastNameAttribute ?? 'lastName';
@@ -187,7 +198,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
 
   const allowedDomains = resolveAllowedDomains(o.allowedDomains, problems);
 
-  const clockSkewSeconds = o.clockSkewSeconds ?? 120;
+  const clockSkewSeconds = o.clockSkewSeconds ?? SAML_DEFAULTS.clockSkewSeconds;
   check(Number.isInteger(clockSkewSeconds) && clockSkewSeconds >= 60 && clockSkewSeconds <= 180,
     'clockSkewSeconds must be a whole number between 60 and 180 (there is no "off")');
   const maxAssertionAgeSeconds = o.maxAssertionAgeSeconds ?? 300;
@@ -203,7 +214,7 @@ export function resolveSamlOptions(o: SamlConnectorOptions): ResolvedSamlOptions
   check(Number.isInteger(maxLoginAgeMs) && maxLoginAgeMs >= 60_000 && maxLoginAgeMs <= 30 * 60_000,
     'maxLoginAgeMs must be between one and thirty minutes');
 
-  const requireSignatureOn = o.requireSignatureOn ?? 'either';
+  const requireSignatureOn = o.requireSignatureOn ?? SAML_DEFAULTS.requireSignatureOn;
   check(SIGNATURE_REQUIREMENTS.includes(requireSignatureOn), `requireSignatureOn must be one of ${SIGNATURE_REQUIREMENTS.join(', ')}`);
   const assertionEncryption = o.assertionEncryption ?? 'off';
   check(ENCRYPTION_MODES.includes(assertionEncryption), `assertionEncryption must be one of ${ENCRYPTION_MODES.join(', ')}`);

@@ -38,6 +38,11 @@ export interface StartOptions {
    * before it knows the public URL that the configuration needs.
    */
   server?: Server;
+  /**
+   * Attaches the app to the server; default `server.on('request', app)`. The demo holds the
+   * requests that arrive before it is ready and releases them here (http/held-requests.ts).
+   */
+  attach?: (app: Express) => void;
 }
 
 export interface RunningHatrack {
@@ -157,7 +162,8 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   });
 
   const server = options.server ?? createServer();
-  server.on('request', app);
+  if (options.attach) options.attach(app);
+  else server.on('request', app);
   if (!server.listening) {
     await new Promise<void>((done, fail) => {
       server.once('error', fail);

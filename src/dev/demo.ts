@@ -8,6 +8,8 @@ import { validateConfig, type LoadedConfig } from '../config/load.ts';
 import { iamSetupJson, planIamSetup } from '../aws/iam-setup.ts';
 import { awsEndpoints } from '../aws/partition.ts';
 import type { Logger } from '../log.ts';
+import type { Express } from 'express';
+import { holdRequests } from '../http/held-requests.ts';
 import { startHatrack, type RunningHatrack } from '../main.ts';
 import { createAwsStandin, type AwsStandin } from './aws-standin/index.ts';
 import { DEMO_CLIENT_ID, demoConfig } from './demo-config.ts';
@@ -94,6 +96,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   // The broker's port first: every other URL is derived from it.
   const brokerServer = createServer();
   const brokerPort = await listen(brokerServer, options.port, host);
+  // Requests that arrive while the demo starts wait for it, rather than hang unanswered.
+  const held = holdRequests(brokerServer);
   const oidcPort = options.port === 0 ? await freePort(host) : brokerPort + 1;
   const awsPort = options.port === 0 ? 0 : brokerPort + 2;
   const closers: Array<() => Promise<void>> = [];
@@ -144,13 +148,15 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     closers.push(() => oidc.close());
 
-    const hatrack = await startHatrack(loaded, { port: brokerPort, host, log, baseDir: options.baseDir, server: brokerServer });
+    let app: Express | undefined;
+    const hatrack = await startHatrack(loaded, { port: brokerPort, host, log, baseDir: options.baseDir, server: brokerServer, attach: (a) => { app = a; } });
     closers.push(() => hatrack.close());
 
     // What an administrator does once per account (README "Register Hatrack in IAM"), from the
     // very JSON `hatrack iam-setup --format json` prints: the SAML provider with Hatrack's
     // metadata, and every role with the trust policy generated for it.
     registerIamSetup(standin, loaded, hatrack.idpMetadataXml);
+    held.release(app!);
 
     const url = `${loaded.config.publicUrl}/`;
     const banner = [
@@ -169,6 +175,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
     return { url, people, hatrack, standin, standinUrl, oidcIssuer: oidc.issuer, samlIdp, banner, close: closeAll };
   } catch (e) {
+    held.refuse();
     await closeAll();
     brokerServer.close();
     throw e;

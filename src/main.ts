@@ -31,7 +31,7 @@ export interface StartOptions {
   host?: string;
   log: Logger;
   clock?: Clock;
-  /** Base directory for relative key paths; default the working directory. */
+  /** Base directory for relative key, certificate and module paths; default the configuration's (its file's folder). */
   baseDir?: string;
   /**
    * An already-listening server to serve on instead of opening one: the demo binds its port
@@ -88,7 +88,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   const { config, rules } = loaded;
   const log = options.log;
   const clock = options.clock ?? systemClock;
-  const baseDir = options.baseDir ?? process.cwd();
+  const baseDir = options.baseDir ?? loaded.baseDir;
   const publicUrl = publicBaseUrl(config);
   // Rules that can never grant and the like: the config is valid, but an admin wants to know.
   for (const w of loaded.warnings) log.warn(`config: ${w.path}: ${w.message}`);

@@ -21,6 +21,6 @@ export async function loadConfigFrom(source: ConfigSource, env: NodeJS.ProcessEn
   if (source.kind === 'file') return loadConfigFile(source.path, env);
   const { demoConfig } = await import('../dev/demo-config.ts');
   const broker = Number(env.PORT) || 3000;
-  const raw = demoConfig({ broker, oidc: broker + 1, aws: broker + 2 }, { clientSecret: 'demo', sessionSecret: 'demo' });
+  const raw = demoConfig({ broker, oidc: broker + 1, aws: broker + 2 }, { clientSecret: 'demo', sessionSecret: 'demo-placeholder-session-secret-32b' });
   return validateConfig(raw, 'built-in demo', env);
 }

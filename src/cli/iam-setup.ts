@@ -23,9 +23,9 @@ const FORMATS = ['cloudformation', 'json'] as const;
 export async function iamSetupCommand(values: CliValues, io: Io): Promise<number> {
   const format = values.format ?? 'cloudformation';
   if (!(FORMATS as readonly string[]).includes(format)) throw fail.badRequest('iam_setup_usage', `--format must be ${FORMATS.join(' or ')}.`);
-  const { config, rules } = await loadConfigFrom(configSource(values.config));
+  const { config, rules, baseDir } = await loadConfigFrom(configSource(values.config));
 
-  const keys = await loadOrCreateSigningKeys(keyFilePaths(config.signing));
+  const keys = await loadOrCreateSigningKeys(keyFilePaths(config.signing, baseDir));
   if (keys.created) io.err(`generated ${config.signing.key} and ${config.signing.cert}`);
   for (const w of keys.warnings) io.err(`warning: ${w}`);
   const certificates = [keys.current.certPem, ...(keys.next ? [keys.next.certPem] : [])];

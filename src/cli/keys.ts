@@ -66,10 +66,10 @@ function decryptionKey(config: Config): ManagedKey {
 }
 
 export async function keysCommand(flag: string | undefined, action: string | undefined, io: Io, options: { decryption?: boolean } = {}): Promise<number> {
-  const { config } = await loadConfigFrom(configSource(flag));
+  const { config, baseDir } = await loadConfigFrom(configSource(flag));
   const managed = options.decryption ? decryptionKey(config) : signingKey(config);
   const { files } = managed;
-  const paths = keyFilePaths(files);
+  const paths = keyFilePaths(files, baseDir);
 
   if (action === undefined || action === 'show') {
     const keys = await loadOrCreateSigningKeys({ ...paths, ...managed.generation });

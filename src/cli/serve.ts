@@ -1,4 +1,5 @@
 // `hatrack serve` (and `npm start`): run the broker from a configuration file, or the demo.
+import { resolve } from 'node:path';
 import { loadConfigFile } from '../config/load.ts';
 import { createLogger, levelFromEnv } from '../log.ts';
 import { startHatrack } from '../main.ts';
@@ -24,6 +25,7 @@ export async function serveCommand(flag: string | undefined, io: Io): Promise<nu
     io.out(demo.banner);
   } else {
     const loaded = loadConfigFile(source.path);
+    log.info('serving configuration', { file: resolve(source.path), baseDir: loaded.baseDir });
     const server = await startHatrack(loaded, { port: port(process.env), log });
     close = server.close;
     io.out(`Hatrack is listening on ${server.listenUrl} (public URL ${loaded.config.publicUrl})`);

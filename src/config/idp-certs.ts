@@ -1,5 +1,5 @@
-// IdP certificates in config are PEM text or paths to PEM files (relative to the working
-// directory). Read once at start-up, and checked when the configuration is validated.
+// IdP certificates in config are PEM text or paths to PEM files (relative to the configuration
+// file's folder, LoadedConfig.baseDir). Read once at start-up, and checked when the configuration is validated.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readCertificate } from '../connectors/saml/options.ts';

@@ -1,7 +1,10 @@
 // Reads hatrack.yaml and validates it as a whole: YAML syntax, environment references, the schema,
 // then checks across sections. Every problem is reported at once, each with its path.
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { locate } from './locate.ts';
+import { nearestName, settingNames } from './suggest.ts';
 import { configSchema, type Config } from './schema.ts';
 import { formatPath, formatProblems, type ConfigProblem } from './problems.ts';
 import { resolveEnvRefs } from './env-refs.ts';
@@ -23,6 +26,8 @@ export interface LoadedConfig {
   warnings: ConfigProblem[];
   /** Where it came from, for messages: a file path or "built-in demo". */
   source: string;
+  /** Where relative paths in it (keys, certificates, strategy modules) resolve: the file's folder, else the working directory. */
+  baseDir: string;
 }
 
 export class ConfigError extends HatrackError {
@@ -36,16 +41,16 @@ export class ConfigError extends HatrackError {
 }
 
 /** Validates an already-parsed document (YAML or the demo's object). Throws ConfigError. */
-export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): LoadedConfig {
   const problems: ConfigProblem[] = [];
   const resolved = withRedisOverride(resolveEnvRefs(raw, env, problems), env.REDIS_URL);
   const parsed = configSchema.safeParse(resolved);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ path: formatPath(issue.path), message: issue.message });
+    for (const issue of parsed.error.issues) problems.push(...problemsOfIssue(issue));
     throw new ConfigError(source, problems);
   }
   const config = parsed.data;
-  problems.push(...crossChecks(config));
+  problems.push(...crossChecks(config, baseDir));
   const { rules, problems: ruleProblems } = compileRules(config.roles, {
     partition: config.aws.partition,
     samlProviderName: config.aws.samlProviderName,
@@ -56,7 +61,23 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   });
   problems.push(...ruleProblems);
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return { config, rules, warnings: lintRules(rules), source };
+  return { config, rules, warnings: lintRules(rules), source, baseDir };
+}
+
+let knownSettings: Set<string> | undefined;
+
+/**
+ * A schema issue as problems: a missing setting says it is required; an unknown key is reported
+ * at its own path, with the setting it may have meant.
+ */
+function problemsOfIssue(issue: { code: string; path: PropertyKey[]; message: string; keys?: string[] }): ConfigProblem[] {
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return [{ path: formatPath(issue.path), message: 'is required' }];
+  if (issue.code !== 'unrecognized_keys' || !issue.keys) return [{ path: formatPath(issue.path), message: issue.message }];
+  knownSettings ??= settingNames(configSchema);
+  return issue.keys.map((key) => {
+    const near = nearestName(key, knownSettings!);
+    return { path: formatPath([...issue.path, key]), message: `is not a setting here${near ? ` (did you mean "${near}"?)` : ''}` };
+  });
 }
 
 /** REDIS_URL in the environment replaces `store.redis` (ARCHITECTURE.md "Environment"). */
@@ -67,7 +88,7 @@ function withRedisOverride(raw: unknown, redisUrl: string | undefined): unknown 
   return { ...doc, store: { ...store, redis: redisUrl } };
 }
 
-function crossChecks(config: Config): ConfigProblem[] {
+function crossChecks(config: Config, baseDir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const url = new URL(config.publicUrl);
   if (url.search || url.hash) problems.push({ path: 'publicUrl', message: 'must not have a query or fragment' });
@@ -81,7 +102,7 @@ function crossChecks(config: Config): ConfigProblem[] {
       }
       c.idpCerts.forEach((cert, j) => {
         try {
-          readIdpCert(cert);
+          readIdpCert(cert, baseDir);
         } catch (e) {
           problems.push({ path: `connectors[${i}].idpCerts[${j}]`, message: (e as Error).message });
         }
@@ -89,7 +110,7 @@ function crossChecks(config: Config): ConfigProblem[] {
     }
     if (c.type === 'ldap' && c.ca !== undefined) {
       try {
-        readIdpCert(c.ca);
+        readIdpCert(c.ca, baseDir);
       } catch (e) {
         problems.push({ path: `connectors[${i}].ca`, message: (e as Error).message });
       }
@@ -124,12 +145,19 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   } catch (e) {
     throw new ConfigError(path, [{ path: '(file)', message: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? 'error'}` }]);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     throw new ConfigError(path, doc.errors.map((e) => ({
       path: e.linePos ? `line ${e.linePos[0].line}` : '(yaml)',
       message: e.message.split('\n')[0] ?? e.message,
     })));
   }
-  return validateConfig(doc.toJS(), path, env);
+  try {
+    // Relative paths in the file (keys, certificates, strategy modules) are relative to its folder.
+    return validateConfig(doc.toJS(), path, env, dirname(resolve(path)));
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError(path, e.problems.map((p) => ({ ...p, ...locate(doc, lines, text, p.path) })));
+  }
 }

@@ -246,7 +246,11 @@ const passportConnector = z.strictObject({
 const connector = z.discriminatedUnion('type', [oidcConnector, samlConnector, ldapConnector, passportConnector]);
 
 /** A 12-digit AWS account id. */
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
+// YAML reads an unquoted 012345678901 as the number 12345678901: the leading zero is lost.
+const accountIdProblem = (issue: { input?: unknown }) => (typeof issue.input === 'number'
+  ? `is read as a number (${issue.input}), which loses leading zeros: write account ids in quotes, e.g. "${String(issue.input).padStart(12, '0').slice(-12)}"`
+  : undefined);
+const accountId = z.string({ error: (issue) => accountIdProblem(issue) ?? 'must be a 12-digit account id, in quotes' }).regex(/^\d{12}$/, 'must be a 12-digit account id');
 
 /**
  * An account: its id, or the id with the IAM SAML provider Hatrack is registered as there (a name,
@@ -258,7 +262,7 @@ const account = z.union([
     id: accountId,
     samlProvider: z.string().refine((v) => v.startsWith('arn:') || /^[\w.-]{1,128}$/.test(v), 'must be an IAM SAML provider name or ARN').optional(),
   }),
-]);
+], { error: (issue) => accountIdProblem(issue) ?? 'must be a 12-digit account id in quotes, or { id, samlProvider }' });
 
 /**
  * A rule of `roles[]` (README "Mapping"). Which keys go together is checked below so that each
@@ -363,7 +367,7 @@ export const configSchema = z.strictObject({
   session: z
     .strictObject({
       /** Signs the session cookie; required when several processes share the store. */
-      secret: secret.optional(),
+      secret: secret.refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes (e.g. `openssl rand -base64 32`)').optional(),
       ttl: duration.pipe(z.number().min(300).max(7 * 86400)).default(8 * 3600),
     })
     .default({ ttl: 8 * 3600 }),

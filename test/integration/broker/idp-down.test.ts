@@ -28,7 +28,7 @@ beforeAll(async () => {
   const loaded = validateConfig({
     publicUrl: url,
     connectors: [{ id: 'corp', type: 'oidc', issuer: `http://127.0.0.1:${port}`, clientId: 'c', clientSecret: 's', allowInsecureHttp: true }],
-    session: { secret: 'test-secret' },
+    session: { secret: 'test-session-secret-0123456789abcdef' },
   }, 'test');
   hatrack = await startHatrack(loaded, { port: 0, log: memoryLogger(), baseDir: mkdtempSync(join(tmpdir(), 'hatrack-idp-down-')), server });
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   const loaded = validateConfig({
     publicUrl: url,
-    session: { secret: 'test-secret' },
+    session: { secret: 'test-session-secret-0123456789abcdef' },
     connectors: [{ id: 'corp', type: 'oidc', issuer: oidc.issuer, clientId: 'c', clientSecret: 'client-secret', scopes: ['openid', 'email', 'groups'], allowInsecureHttp: true }],
     accounts: { prod: '111111111111' },
     roles: [{ group: 'finance', role: 'arn:aws:iam::{prod}:role/Billing' }],

@@ -95,6 +95,16 @@ describe('hatrack keys', () => {
     expect(existsSync(join(dir, 'certs/hatrack.next.crt'))).toBe(false);
   });
 
+  it('keeps the key files beside the configuration file they belong to, wherever it is run from', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    writeFileSync(join(home, 'hatrack.yaml'), goodConfig);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    const show = await hatrack(['keys', '--config', join(home, 'hatrack.yaml')], { cwd: elsewhere, env: { OKTA_SECRET: 'x' } });
+    expect(show.code, show.stderr).toBe(0);
+    expect(existsSync(join(home, 'certs/hatrack.key'))).toBe(true);
+    expect(existsSync(join(elsewhere, 'certs'))).toBe(false);
+  });
+
   it('--decryption does the same for the SAML decryption key, apart from the signing key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
     const show = await hatrack(['keys', '--decryption'], { cwd: dir });

@@ -128,7 +128,7 @@ describe('configuration', () => {
   });
 
   it('rejects unknown keys instead of ignoring a typo', () => {
-    expect(problemsOf({ ...minimal, rolez: [] }, { OKTA_SECRET: 'x' })).toEqual([expect.stringMatching(/^\(root\): .*rolez/)]);
+    expect(problemsOf({ ...minimal, rolez: [] }, { OKTA_SECRET: 'x' })).toEqual(['rolez: is not a setting here (did you mean "roles"?)']);
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -143,7 +143,7 @@ describe('configuration', () => {
   });
 
   it('accepts the built-in demo configuration', () => {
-    const { rules, warnings } = validateConfig(demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 's' }), 'demo', {});
+    const { rules, warnings } = validateConfig(demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 'session-secret-of-at-least-32-bytes' }), 'demo', {});
     expect(rules.rules.flatMap((r) => (r.effect === 'allow' ? r.roles.flatMap((x) => (x.kind === 'fixed' ? [x.role.roleArn] : [])) : [])))
       .toContain('arn:aws:iam::222222222222:role/PowerUser');
     expect(warnings).toEqual([]);
@@ -174,5 +174,62 @@ describe('a SAML connector\'s signature requirement', () => {
       'connectors[0].wantResponseSigned: was replaced by requireSignatureOn: response (the Response must be signed) or both',
       'connectors[0].wantAssertionsSigned: was replaced by requireSignatureOn: assertion (the Assertion must be signed) or both',
     ]);
+  });
+});
+
+describe('problems in a file', () => {
+  function fileProblems(yaml: string): ConfigError {
+    const dir = mkdtempSync(join(tmpdir(), 'hatrack-config-'));
+    const file = join(dir, 'hatrack.yaml');
+    writeFileSync(file, yaml);
+    try {
+      loadConfigFile(file, { OKTA_SECRET: 'x' });
+    } catch (e) {
+      if (e instanceof ConfigError) return e;
+      throw e;
+    }
+    throw new Error('the file loaded');
+  }
+  const good = [
+    'publicUrl: https://hatrack.example.com', 'trustProxy: 1', 'connectors:', '  - id: okta', '    type: oidc',
+    '    issuer: https://corp.okta.com', '    clientId: abc', '    clientSecret: env:OKTA_SECRET', 'accounts:', '  prod: "111111111111"',
+    'roles:', '  - group: aws-admins', '    role: arn:aws:iam::{prod}:role/Admin',
+  ];
+
+  it('each with its line, column and the line itself; a misspelt key with the setting it may mean', () => {
+    const e = fileProblems(good.map((l) => l.replace('clientId:', 'clientID:')).join('\n'));
+    expect(e.problems).toEqual([
+      { path: 'connectors[0].clientId', message: 'is required', line: 4, column: 5, snippet: '  - id: okta' },
+      { path: 'connectors[0].clientID', message: 'is not a setting here (did you mean "clientId"?)', line: 7, column: 5, snippet: '    clientID: abc' },
+    ]);
+    expect(e.message).toContain('connectors[0].clientID: is not a setting here (did you mean "clientId"?) (line 7, column 5)\n    7 |     clientID: abc\n            ^');
+  });
+
+  it('an unquoted account id read as a number is said in plain words', () => {
+    const e = fileProblems(good.map((l) => l.replace('"111111111111"', '012345678901')).join('\n'));
+    expect(e.problems).toEqual([expect.objectContaining({ path: 'accounts.prod', line: 10 })]);
+    expect(e.problems[0]!.message).toMatch(/is read as a number \(12345678901\), which loses leading zeros: write account ids in quotes, e\.g\. "012345678901"/);
+  });
+
+  it('a value problem points at its setting; a missing one at the object that lacks it', () => {
+    const e = fileProblems(good.filter((l) => !l.includes('clientId')).map((l) => l.replace('aws-admins', 'x'.repeat(1100))).join('\n'));
+    const byPath = Object.fromEntries(e.problems.map((p) => [p.path, p.line]));
+    expect(byPath).toEqual({ 'connectors[0].clientId': 4, 'roles[0].group': 11 });
+  });
+
+  it('a session secret shorter than 32 bytes is refused', () => {
+    const e = fileProblems([...good, 'session:', '  secret: short'].join('\n'));
+    expect(e.problems).toEqual([expect.objectContaining({ path: 'session.secret', message: 'must be at least 32 bytes (e.g. `openssl rand -base64 32`)', line: 15 })]);
+  });
+
+  it('relative certificate paths are read from the file\'s folder, wherever Hatrack runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hatrack-config-'));
+    const { cert } = await generate([{ name: 'commonName', value: 'idp' }], { keyType: 'rsa', keySize: 2048 });
+    writeFileSync(join(dir, 'idp.pem'), cert);
+    const file = join(dir, 'hatrack.yaml');
+    writeFileSync(file, [...good.slice(0, 8), '  - id: google', '    type: saml', '    idpEntityId: https://idp.example', '    idpSsoUrl: https://idp.example/sso',
+      '    idpCerts: [idp.pem]', ...good.slice(8)].join('\n'));
+    const loaded = loadConfigFile(file, { OKTA_SECRET: 'x' });
+    expect(loaded.baseDir).toBe(dir);
   });
 });

@@ -31,7 +31,7 @@ describe('README examples', () => {
     const ldap = main.connectors.find((c) => c.type === 'ldap')!;
     expect(ldap.ca).toBe('certs/corp-ldap-ca.pem');
     ldap.ca = k.idp.certPem;
-    const loaded = validateConfig(main, 'README.md', { SESSION_SECRET: 's', OKTA_CLIENT_SECRET: 'o', LDAP_BIND_PASSWORD: 'l' });
+    const loaded = validateConfig(main, 'README.md', { SESSION_SECRET: 'session-secret-of-at-least-32-bytes', OKTA_CLIENT_SECRET: 'o', LDAP_BIND_PASSWORD: 'l' });
     expect(loaded.config.connectors.map((c) => c.id)).toEqual(['okta', 'corp']);
   });
 
@@ -41,7 +41,7 @@ describe('README examples', () => {
     const c = loaded.config.connectors[0]!;
     expect(c).toMatchObject({ type: 'saml', allowIdpInitiated: true, emailsVerified: true, requireSignatureOn: 'either' });
     // The demo runs the same settings against its stand-in, which signs as Google's "Signed response" does.
-    const demo = demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 's' }, 'localhost', {
+    const demo = demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 'session-secret-of-at-least-32-bytes' }, 'localhost', {
       entityId: 'http://127.0.0.1:3003/o/saml2?idpid=hatrack-demo', ssoUrl: 'http://127.0.0.1:3003/o/saml2/idp?idpid=hatrack-demo', certPem: k.idp.certPem,
     });
     const demoGoogle = validateConfig(demo, 'demo', {}).config.connectors.find((x) => x.id === 'google')!;

@@ -69,7 +69,7 @@ describe('rules', () => {
       'roles[3].destination: does not apply to a deny rule',
       'roles[4].sessionDuration: must be at most 43200 seconds (12h)',
       'roles[5].group: must be at most 1024 characters',
-      'roles[6]: Unrecognized key: "colour"',
+      'roles[6].colour: is not a setting here',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { locate } from './locate.ts';
 import { nearestName, settingNames } from './suggest.ts';
+import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { formatPath, formatProblems, type ConfigProblem } from './problems.ts';
 import { resolveEnvRefs } from './env-refs.ts';
@@ -47,11 +48,23 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const parsed = configSchema.safeParse(resolved);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...problemsOfIssue(issue));
+    // One pass: the checks across sections still run on the sections that are valid on their
+    // own, so that fixing the problems above does not reveal a second round.
+    const sections = validSections(resolved);
+    if (hasAll(sections, ['publicUrl', 'trustProxy', 'store', 'session', 'connectors', 'aws'])) problems.push(...crossChecks(sections, baseDir));
+    if (hasAll(sections, ['roles', 'accounts', 'connectors', 'aws'])) problems.push(...compileRulesOf(sections).problems);
     throw new ConfigError(source, problems);
   }
   const config = parsed.data;
   problems.push(...crossChecks(config, baseDir));
-  const { rules, problems: ruleProblems } = compileRules(config.roles, {
+  const { rules, problems: ruleProblems } = compileRulesOf(config);
+  problems.push(...ruleProblems);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return { config, rules, warnings: lintRules(rules), source, baseDir };
+}
+
+function compileRulesOf(config: Pick<Config, 'roles' | 'accounts' | 'connectors' | 'aws'>): ReturnType<typeof compileRules> {
+  return compileRules(config.roles, {
     partition: config.aws.partition,
     samlProviderName: config.aws.samlProviderName,
     accounts: config.accounts,
@@ -59,9 +72,21 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
     sourceIdentity: config.aws.sourceIdentity,
     consoleHome: config.aws.consoleDestination ?? awsEndpoints(config.aws.partition).console,
   });
-  problems.push(...ruleProblems);
-  if (problems.length > 0) throw new ConfigError(source, problems);
-  return { config, rules, warnings: lintRules(rules), source, baseDir };
+}
+
+/** Each top-level section that is valid on its own, with its defaults. */
+function validSections(raw: unknown): Partial<Config> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return {};
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(configSchema.shape)) {
+    const r = (schema as z.ZodType).safeParse((raw as Record<string, unknown>)[key]);
+    if (r.success) out[key] = r.data;
+  }
+  return out as Partial<Config>;
+}
+
+function hasAll<K extends keyof Config>(sections: Partial<Config>, keys: K[]): sections is Partial<Config> & Pick<Config, K> {
+  return keys.every((k) => sections[k] !== undefined);
 }
 
 let knownSettings: Set<string> | undefined;
@@ -88,7 +113,7 @@ function withRedisOverride(raw: unknown, redisUrl: string | undefined): unknown 
   return { ...doc, store: { ...store, redis: redisUrl } };
 }
 
-function crossChecks(config: Config, baseDir: string): ConfigProblem[] {
+function crossChecks(config: Pick<Config, 'publicUrl' | 'trustProxy' | 'store' | 'session' | 'connectors' | 'aws'>, baseDir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const url = new URL(config.publicUrl);
   if (url.search || url.hash) problems.push({ path: 'publicUrl', message: 'must not have a query or fragment' });

@@ -127,6 +127,13 @@ describe('configuration', () => {
       .toEqual(['aws.region: us-east-1 is not in the aws-cn partition']);
   });
 
+  it('reports a section\'s problem and the rules\' problems in one pass, not two rounds', () => {
+    expect(problemsOf({ ...minimal, session: { ttl: 'soon' }, roles: [{ group: 'a', role: 'arn:aws:iam::{staging}:role/Admin' }] }, { OKTA_SECRET: 'x' })).toEqual([
+      'session.ttl: "soon" is not a duration (use seconds or e.g. 15m, 8h)',
+      expect.stringMatching(/^roles\[0\]\.role: .*staging/),
+    ]);
+  });
+
   it('rejects unknown keys instead of ignoring a typo', () => {
     expect(problemsOf({ ...minimal, rolez: [] }, { OKTA_SECRET: 'x' })).toEqual(['rolez: is not a setting here (did you mean "roles"?)']);
   });

@@ -1,5 +1,5 @@
 // Composition root: configuration → keys → store → connectors → broker → HTTP app → listen.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createAuditLog } from './audit/audit.ts';
@@ -53,7 +53,8 @@ export interface RunningHatrack {
   idpMetadataXml: string;
   entityId: string;
   store: Store;
-  close(): Promise<void>;
+  /** Stops accepting connections, gives requests in flight up to `graceMs` (default 0) to finish, then closes the rest and the store. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** How long start-up waits for the store's first answer before serving anyway (with 503s until it answers). */
@@ -116,6 +117,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
 
   const connectors = await connectorsFromConfig(config, { store, clock, log, baseDir, publicUrl, decryptionKeys });
   const metrics = new Metrics();
+  const lifecycle = { draining: false };
   const federationEndpoint = config.aws.federationEndpoint ?? endpoints.federation;
   const hats = createHatRack({
     rules,
@@ -155,6 +157,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     deviceClients: config.device.clients,
     tokens: createBrokerTokens(store, clock, { ttlSeconds: config.device.tokenTtl, approvalTtlSeconds: config.device.codeTtl }),
     idpMetadataXml: () => metadata,
+    lifecycle,
     formActionOrigins: [new URL(federationEndpoint).origin],
     clock,
     log,
@@ -164,6 +167,12 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   const server = options.server ?? createServer();
   if (options.attach) options.attach(app);
   else server.on('request', app);
+  // The answers being worked on, so that a drain can close their connections once they are sent.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+  });
   if (!server.listening) {
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
@@ -180,11 +189,19 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     idpMetadataXml: metadata,
     entityId,
     store,
-    async close() {
-      await new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      });
+    async close({ graceMs = 0 } = {}) {
+      // Draining: /readyz answers 503 so that load balancers stop sending, answers close their
+      // connections, and requests in flight get up to graceMs to finish.
+      lifecycle.draining = true;
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeIdleConnections();
+      for (const res of inFlight) {
+        if (!res.headersSent) res.setHeader('Connection', 'close');
+        res.on('finish', () => res.socket?.end());
+      }
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(cut);
       await store.close();
       closeStsClients();
     },

@@ -13,10 +13,16 @@ function port(env: NodeJS.ProcessEnv): number {
   return p;
 }
 
+/**
+ * How long a stopping process waits for the requests in flight: below the 30 s a container
+ * orchestrator usually gives between SIGTERM and SIGKILL.
+ */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 export async function serveCommand(flag: string | undefined, io: Io): Promise<number> {
   const log = createLogger({ level: levelFromEnv(process.env.LOG_LEVEL) });
   const source = configSource(flag);
-  let close: () => Promise<void>;
+  let close: (options: { graceMs: number }) => Promise<void>;
   if (source.kind === 'demo') {
     // Only the demo loads the demo (and its stand-ins): a real configuration never does.
     const { startDemo } = await import('../dev/demo.ts');
@@ -30,12 +36,17 @@ export async function serveCommand(flag: string | undefined, io: Io): Promise<nu
     close = server.close;
     io.out(`Hatrack is listening on ${server.listenUrl} (public URL ${loaded.config.publicUrl})`);
   }
+  let stopping = false;
   const stop = async (signal: string) => {
-    log.info('shutting down', { signal });
-    await close().catch(() => undefined);
+    // A second signal while draining (Ctrl-C twice) stops at once.
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info('shutting down: no new connections, finishing the requests in flight', { signal, graceMs: SHUTDOWN_GRACE_MS });
+    await close({ graceMs: SHUTDOWN_GRACE_MS }).catch(() => undefined);
+    log.info('stopped', { signal });
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   return 0;
 }

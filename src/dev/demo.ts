@@ -49,7 +49,8 @@ export interface RunningDemo {
   /** The stand-in Google Workspace (SAML IdP with an app launcher). */
   samlIdp: DevSamlIdp;
   banner: string;
-  close(): Promise<void>;
+  /** Closes every server; Hatrack first, giving requests in flight up to `graceMs` (default 0). */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -100,9 +101,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const held = holdRequests(brokerServer);
   const oidcPort = options.port === 0 ? await freePort(host) : brokerPort + 1;
   const awsPort = options.port === 0 ? 0 : brokerPort + 2;
-  const closers: Array<() => Promise<void>> = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+  const closers: Array<(options: { graceMs?: number }) => Promise<void>> = [];
+  const closeAll = async (options: { graceMs?: number } = {}) => {
+    for (const close of closers.reverse()) await close(options).catch(() => undefined);
   };
 
   try {
@@ -150,7 +151,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
     let app: Express | undefined;
     const hatrack = await startHatrack(loaded, { port: brokerPort, host, log, baseDir: options.baseDir, server: brokerServer, attach: (a) => { app = a; } });
-    closers.push(() => hatrack.close());
+    closers.push((o) => hatrack.close(o));
 
     // What an administrator does once per account (README "Register Hatrack in IAM"), from the
     // very JSON `hatrack iam-setup --format json` prints: the SAML provider with Hatrack's

@@ -45,6 +45,8 @@ export interface AppDeps {
   deviceClients: readonly string[];
   tokens: BrokerTokens;
   idpMetadataXml: () => string;
+  /** Set while the process drains before exiting: not ready, and connections are not kept open. */
+  lifecycle: { readonly draining: boolean };
   /** Origins a form may be redirected to after its POST (the AWS federation endpoint). */
   formActionOrigins: string[];
   clock: Clock;
@@ -70,7 +72,14 @@ export function createApp(deps: AppDeps): express.Express {
   const router = express.Router();
   router.use(securityHeaders({ formActionOrigins: deps.formActionOrigins, https }));
   router.use('/static', express.static(publicDir, { index: false, maxAge: '1h' }));
-  router.use(metaRoutes({ idpMetadataXml: deps.idpMetadataXml, store: deps.store, metrics: deps.metrics }));
+  router.use((_req: Request, res: Response, next: NextFunction) => {
+    if (deps.lifecycle.draining) res.set('Connection', 'close');
+    next();
+  });
+  router.use(metaRoutes({
+    idpMetadataXml: deps.idpMetadataXml, store: deps.store, metrics: deps.metrics, lifecycle: deps.lifecycle,
+    connectors: [...deps.connectors.values()],
+  }));
 
   router.post('/saml/:connector/acs', acsBodyParser);
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));

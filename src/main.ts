@@ -17,6 +17,7 @@ import { connectorsFromConfig } from './connectors/registry.ts';
 import { DECRYPTION_CERT_NAME, type DecryptionKey } from './connectors/saml/encryption.ts';
 import type { Express } from 'express';
 import { createApp } from './http/app.ts';
+import { startMetricsServer } from './http/metrics-server.ts';
 import { createBrokerTokens } from './device/broker-tokens.ts';
 import { createDeviceFlow } from './device/device-flow.ts';
 import type { Logger } from './log.ts';
@@ -53,6 +54,8 @@ export interface RunningHatrack {
   idpMetadataXml: string;
   entityId: string;
   store: Store;
+  /** Where the metrics are served, when `metrics.listen` is set. */
+  metricsUrl?: string;
   /** Stops accepting connections, gives requests in flight up to `graceMs` (default 0) to finish, then closes the rest and the store. */
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -135,6 +138,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     },
     partition: config.aws.partition,
     audit: createAuditLog(log),
+    metrics,
     clock,
   });
 
@@ -164,6 +168,8 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     metrics,
   });
 
+  // Before the public listener: a metrics address that is taken stops the start with nothing open.
+  const metricsServer = config.metrics.listen === undefined ? undefined : await startMetricsServer(config.metrics.listen, metrics, log);
   const server = options.server ?? createServer();
   if (options.attach) options.attach(app);
   else server.on('request', app);
@@ -189,6 +195,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     idpMetadataXml: metadata,
     entityId,
     store,
+    ...(metricsServer && { metricsUrl: metricsServer.url }),
     async close({ graceMs = 0 } = {}) {
       // Draining: /readyz answers 503 so that load balancers stop sending, answers close their
       // connections, and requests in flight get up to graceMs to finish.
@@ -202,6 +209,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
       const cut = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(cut);
+      await metricsServer?.close();
       await store.close();
       closeStsClients();
     },

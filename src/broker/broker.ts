@@ -11,6 +11,7 @@ import { sanitiseSessionName, sanitiseSourceIdentity } from '../aws/names.ts';
 import { assumeRoleWithSaml, type StsSettings } from '../aws/sts.ts';
 import { fail, isHatrackError } from '../errors.ts';
 import type { Identity } from '../identity.ts';
+import type { Metrics } from '../metrics.ts';
 import { mapRoles } from '../mapping/map-roles.ts';
 import type { RuleSet } from '../mapping/rules.ts';
 import type { Grant } from '../mapping/types.ts';
@@ -30,6 +31,7 @@ export interface HatRackDeps {
   /** For console links to a region the person picked. */
   partition: Partition;
   audit: AuditLog;
+  metrics: Metrics;
   clock: Clock;
 }
 
@@ -111,17 +113,19 @@ export function createHatRack(deps: HatRackDeps): HatRack {
       event.sessionName = signed.sessionName;
       if (signed.sourceIdentity === undefined) delete event.sourceIdentity;
       else event.sourceIdentity = signed.sourceIdentity;
-      const assumed = await assumeRoleWithSaml({
+      const assumed = await deps.metrics.timeUpstream('sts', () => assumeRoleWithSaml({
         roleArn: grant.roleArn,
         providerArn: grant.providerArn,
         samlAssertionBase64: encodeForSts(xml),
         durationSeconds,
-      }, deps.sts);
+      }, deps.sts));
       // Written before the credentials leave the broker.
       deps.audit.record({ ...event, outcome: 'issued', accessKeyId: assumed.accessKeyId });
+      deps.metrics.issuance(action, grant.accountId, meta.via, 'issued');
       return assumed;
     } catch (e) {
       deps.audit.record({ ...event, outcome: 'refused', error: isHatrackError(e) ? e.code : 'internal' });
+      deps.metrics.issuance(action, grant.accountId, meta.via, 'refused');
       throw e;
     }
   }
@@ -137,11 +141,11 @@ export function createHatRack(deps: HatRackDeps): HatRack {
     async consoleUrl(identity, grant, meta) {
       const destination = checkedDestination(meta.destination, defaultDestination(grant, meta.region), deps.console.destination);
       const creds = await credentials(identity, grant, meta, 'console');
-      return consoleSigninUrl(creds, {
+      return deps.metrics.timeUpstream('federation', () => consoleSigninUrl(creds, {
         federationEndpoint: deps.console.federationEndpoint,
         issuerUrl: deps.console.issuerUrl,
         destination,
-      });
+      }));
     },
   };
 }

@@ -371,6 +371,14 @@ export const configSchema = z.strictObject({
       ttl: duration.pipe(z.number().min(300).max(7 * 86400)).default(8 * 3600),
     })
     .default({ ttl: 8 * 3600 }),
+  /**
+   * Prometheus metrics, on a listener of their own (never the public one): `host:port`, e.g.
+   * `127.0.0.1:9464`; port 0 picks a free one. Unset: no metrics are served.
+   */
+  metrics: z.strictObject({
+    listen: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'must be host:port, e.g. 127.0.0.1:9464')
+      .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535').optional(),
+  }).prefault({}),
   /** The CLI's device login (RFC 8628) and the broker tokens it ends with. */
   device: z
     .strictObject({

@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   router.use(metaRoutes({
-    idpMetadataXml: deps.idpMetadataXml, store: deps.store, metrics: deps.metrics, lifecycle: deps.lifecycle,
+    idpMetadataXml: deps.idpMetadataXml, store: deps.store, lifecycle: deps.lifecycle,
     connectors: [...deps.connectors.values()],
   }));
 
@@ -107,7 +107,9 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  const passport = loginPassport({ upstream: deps.connectors, password: deps.passwordConnectors, store: deps.store, publicUrl, publicOrigin: url.origin });
+  const passport = loginPassport({
+    upstream: deps.connectors, password: deps.passwordConnectors, store: deps.store, publicUrl, publicOrigin: url.origin, metrics: deps.metrics,
+  });
   const loginChoices = [...deps.connectors.values(), ...deps.passwordConnectors.values()].map((c) => ({ id: c.id, displayName: c.displayName }));
   // Before authRoutes: GET /login/:connector of a password connector is its form, not a redirect.
   router.use(passwordRoutes({
@@ -127,11 +129,11 @@ export function createApp(deps: AppDeps): express.Express {
   router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, loginChoices, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
   router.use(deviceRoutes({
     device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store, render, loginChoices,
-    base, publicOrigin: url.origin, clock: deps.clock, log: deps.log,
+    base, publicOrigin: url.origin, clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(apiRoutes({ hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(fail.notFound('not_found', 'There is nothing at this address.')));
-  router.use(errorHandler({ log: deps.log, render, base }));
+  router.use(errorHandler({ log: deps.log, render, base, metrics: deps.metrics }));
 
   app.use(base || '/', router);
   return app;

@@ -10,6 +10,7 @@ import type { DeviceFlow } from '../device/device-flow.ts';
 import { isOAuthError, OAuthError } from '../device/errors.ts';
 import { fail } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
 import { clientAddressKey, rateLimit } from './rate-limit.ts';
@@ -30,6 +31,7 @@ export interface DeviceRouteDeps {
   publicOrigin: string;
   clock: Clock;
   log: Logger;
+  metrics: Metrics;
 }
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -44,6 +46,7 @@ function oauthEndpoint(handler: Handler) {
       await handler(req, res);
     } catch (e) {
       if (!isOAuthError(e)) return next(e);
+      res.locals.oauthError = e.code;
       res.status(e.status).json({ error: e.code, error_description: e.message });
     }
   };
@@ -70,6 +73,8 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
   }));
 
   router.post('/oauth/token', tokenLimit, oauthEndpoint(async (req, res) => {
+    // Each poll is counted by its answer: authorization_pending, slow_down, ok, expired_token…
+    res.on('finish', () => deps.metrics.devicePoll(res.statusCode === 200 ? 'ok' : String(res.locals.oauthError ?? 'error')));
     const grantType = field(req, 'grant_type');
     if (typeof grantType !== 'string' || grantType === '') throw new OAuthError('invalid_request', 'grant_type is required.');
     if (grantType !== DEVICE_GRANT) throw new OAuthError('unsupported_grant_type', `Only ${DEVICE_GRANT} is supported.`);

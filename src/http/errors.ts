@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { HatrackError, isHatrackError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { Renderer } from './render.ts';
 
 const headings: Record<number, string> = {
@@ -31,7 +32,7 @@ export function wantsJson(req: Request): boolean {
   return req.accepts(['html', 'json']) === 'json';
 }
 
-export function errorHandler(deps: { log: Logger; render: Renderer; base: string }) {
+export function errorHandler(deps: { log: Logger; render: Renderer; base: string; metrics: Metrics }) {
   // Express recognises error middleware by its four parameters.
   return (e: unknown, req: Request, res: Response, _next: NextFunction) => {
     const reference = randomBytes(6).toString('hex');
@@ -39,6 +40,8 @@ export function errorHandler(deps: { log: Logger; render: Renderer; base: string
     const error = known ?? new HatrackError('internal', 500, 'Something went wrong on our side.');
     // `errorCode`, not `code`: the logger redacts fields called `code` (OAuth authorization codes).
     const fields = { reference, errorCode: error.code, status: error.status, method: req.method, path: req.path, detail: error.detail };
+    deps.metrics.refused(error.code, error.status);
+    if (typeof res.locals.rateLimitBucket === 'string') deps.metrics.rateLimit(res.locals.rateLimitBucket);
     if (known && error.status < 500) deps.log.warn('request refused', fields);
     else if (known) deps.log.error('request failed', fields);
     else deps.log.error('request failed', { ...fields, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), stack: e instanceof Error ? e.stack : undefined });

@@ -1,13 +1,12 @@
-// Routes that need no session: Hatrack's IdP metadata, health, readiness and metrics.
+// Routes that need no session: Hatrack's IdP metadata, health and readiness. (Metrics have a
+// listener of their own: metrics-server.ts.)
 import { Router } from 'express';
 import type { UpstreamConnector } from '../connectors/upstream.ts';
 import type { Store } from '../store/store.ts';
-import type { Metrics } from '../metrics.ts';
 
 export interface MetaRouteDeps {
   idpMetadataXml: () => string;
   store: Store;
-  metrics: Metrics;
   lifecycle: { readonly draining: boolean };
   /** Readiness waits for each connector that has something to load (OIDC discovery). */
   connectors: readonly UpstreamConnector[];
@@ -57,10 +56,6 @@ export function metaRoutes(deps: MetaRouteDeps): Router {
     const failed = Object.keys(checks).filter((k) => checks[k] !== 'ok');
     if (failed.length === 0) res.json({ status: 'ready', checks });
     else res.status(503).json({ status: 'not ready', reason: failed.map((k) => `${k} unavailable`).join(', '), checks });
-  });
-
-  router.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(deps.metrics.render());
   });
 
   return router;

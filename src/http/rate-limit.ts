@@ -32,11 +32,15 @@ export function clientAddressKey(req: Request): string {
 }
 
 export function rateLimit(store: Store, clock: Clock, { bucket, limit, windowMs, key = clientAddressKey }: RateLimit) {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const window = Math.floor(clock.now().getTime() / windowMs);
       const count = await store.increment(`rate:${bucket}:${key(req)}:${window}`, windowMs);
-      if (count > limit) return next(fail.tooMany('rate_limited', 'Too many requests. Wait a minute and try again.'));
+      if (count > limit) {
+        // For the metrics: which limit refused it (errors.ts counts it).
+        res.locals.rateLimitBucket = bucket;
+        return next(fail.tooMany('rate_limited', 'Too many requests. Wait a minute and try again.'));
+      }
       next();
     } catch (e) {
       next(e);

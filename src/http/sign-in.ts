@@ -47,5 +47,5 @@ export async function completeSignIn(req: Request, identity: Identity, deps: Sig
 }
 
 export function countLogin(metrics: Metrics, connector: string, result: 'ok' | 'failed'): void {
-  metrics.inc('logins_total', 'Completed and failed sign-ins.', { connector, result });
+  metrics.login(connector, result);
 }

@@ -36,6 +36,8 @@ export interface TestBrokerOptions {
   device?: { interval?: number };
   /** The environment `env:NAME` references are read from; default none. */
   env?: NodeJS.ProcessEnv;
+  /** Serve metrics on a listener of their own (a free port on 127.0.0.1). */
+  metrics?: boolean;
 }
 
 export interface TestBroker {
@@ -72,6 +74,7 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
     trustProxy: options.trustProxy ?? 'loopback',
     session: { secret: 'test-session-secret-0123456789abcdef' },
     ...(options.device && { device: options.device }),
+    ...(options.metrics && { metrics: { listen: '127.0.0.1:0' } }),
     ...(options.redisUrl && { store: { redis: options.redisUrl, keyPrefix: options.keyPrefix ?? 'hatrack-test:' } }),
     connectors: [
       { id: 'demo', type: 'oidc', issuer: oidc.issuer, clientId: 'hatrack-test', clientSecret, scopes: ['openid', 'email', 'profile', 'groups'], allowInsecureHttp: true },

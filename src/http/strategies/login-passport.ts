@@ -13,6 +13,8 @@ import { OidcLoginStrategy } from './oidc-strategy.ts';
 import { PasswordStrategy } from './password-strategy.ts';
 import { SamlLoginStrategy } from './saml-strategy.ts';
 import { GenericLoginStrategy } from './generic-strategy.ts';
+import type { LoginStep } from './login-step.ts';
+import type { Metrics } from '../../metrics.ts';
 import { callbackUrl } from '../../connectors/upstream.ts';
 
 export interface LoginPassportDeps {
@@ -21,6 +23,7 @@ export interface LoginPassportDeps {
   store: Store;
   publicUrl: string;
   publicOrigin: string;
+  metrics: Metrics;
 }
 
 /** passport's custom callback: an error, or the identity (false when refused) with what the strategy adds. */
@@ -57,7 +60,15 @@ export function loginPassport(deps: LoginPassportDeps): LoginPassport {
   return {
     async authenticate(connectorId, options, callback, req, res, next) {
       await registeredStrategy(connectorId);
-      passport.authenticate(connectorId, { ...options, session: false }, callback)(req, res, next);
+      // The time to verify a provider's answer (its token, UserInfo or directory calls included);
+      // a start, which only redirects, is not timed.
+      const isStart = (options as Partial<LoginStep>).loginStep?.kind === 'start';
+      const stop = isStart ? undefined : deps.metrics.idpTimer(connectorId);
+      const timed: LoginCallback = (err, identity, info) => {
+        stop?.();
+        callback(err, identity, info);
+      };
+      passport.authenticate(connectorId, { ...options, session: false }, timed)(req, res, next);
     },
   };
 }

@@ -30,6 +30,7 @@ beforeAll(async () => {
   const loaded = validateConfig({
     publicUrl: url,
     session: { secret: 'test-session-secret-0123456789abcdef' },
+    metrics: { listen: '127.0.0.1:0' },
     connectors: [{ id: 'corp', type: 'oidc', issuer: oidc.issuer, clientId: 'c', clientSecret: 'client-secret', scopes: ['openid', 'email', 'groups'], allowInsecureHttp: true }],
     accounts: { prod: '111111111111' },
     roles: [{ group: 'finance', role: 'arn:aws:iam::{prod}:role/Billing' }],
@@ -54,7 +55,7 @@ describe('a person with no matching rule', () => {
     expect(html).toContain('no AWS role is granted to you');
     expect(html).toContain('<code>admins</code>');
 
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(hatrack.metricsUrl!)).text();
     expect(metrics).toContain('hatrack_logins_total{connector="corp",result="ok"} 1');
 
     // The sign-in ends session.ttl after it happened, even for a session in constant use.

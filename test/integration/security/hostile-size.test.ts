@@ -278,7 +278,6 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'GET /': () => [],
   'GET /healthz': () => [],
   'GET /readyz': () => [],
-  'GET /metrics': () => [],
   'GET /saml/metadata': () => [],
   'GET /saml/:connector/metadata': () => [],
   'POST /login/:connector': passwordForm,

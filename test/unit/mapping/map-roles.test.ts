@@ -4,7 +4,7 @@ import { mapRoles } from '../../../src/mapping/map-roles.ts';
 import { demoConfig } from '../../../src/dev/demo-config.ts';
 import type { Identity } from '../../../src/identity.ts';
 
-const { rules } = validateConfig(demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 's' }), 'demo', {});
+const { rules } = validateConfig(demoConfig({ broker: 3000, oidc: 3001, aws: 3002 }, { clientSecret: 'c', sessionSecret: 'session-secret-of-at-least-32-bytes' }), 'demo', {});
 
 function person(email: string, groups: string[], mfa = false): Identity {
   return { connector: 'demo', subject: email, email, emailVerified: true, groups, mfa, claims: {} };

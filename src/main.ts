@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { createAuditLog } from './audit/audit.ts';
+import { AUDIT_STREAM_LENGTH, createAuditLog } from './audit/audit.ts';
 import { awsEndpoints } from './aws/partition.ts';
 import { keyFilePaths, loadOrCreateKeyPairs, loadOrCreateSigningKeys } from './aws/keys.ts';
 import { createXmlSigner } from './aws/signer.ts';
@@ -120,6 +120,9 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
 
   const connectors = await connectorsFromConfig(config, { store, clock, log, baseDir, publicUrl, decryptionKeys });
   const metrics = new Metrics();
+  // The audit stream in the store feeds the admin pages; in memory (development) it keeps less.
+  const audit = createAuditLog({ log, store, streamLength: config.store.redis ? AUDIT_STREAM_LENGTH : 10_000 });
+  audit.record({ event: 'config-loaded', result: 'ok', source: loaded.source, connectors: config.connectors.length, rules: rules.rules.length });
   const lifecycle = { draining: false };
   const federationEndpoint = config.aws.federationEndpoint ?? endpoints.federation;
   const hats = createHatRack({
@@ -137,7 +140,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
       destination: config.aws.consoleDestination ?? endpoints.console,
     },
     partition: config.aws.partition,
-    audit: createAuditLog(log),
+    audit,
     metrics,
     clock,
   });
@@ -161,6 +164,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     deviceClients: config.device.clients,
     tokens: createBrokerTokens(store, clock, { ttlSeconds: config.device.tokenTtl, approvalTtlSeconds: config.device.codeTtl }),
     idpMetadataXml: () => metadata,
+    audit,
     lifecycle,
     formActionOrigins: [new URL(federationEndpoint).origin],
     clock,

@@ -43,7 +43,7 @@ export class Metrics {
     this.logins.inc({ connector, result });
   }
 
-  issuance(kind: 'credentials' | 'console', account: string, via: 'browser' | 'cli', result: 'issued' | 'refused'): void {
+  issuance(kind: 'credentials' | 'console', account: string, via: 'browser' | 'cli' | 'tile', result: 'issued' | 'refused'): void {
     this.issuances.inc({ kind, account, via, result });
   }
 

@@ -88,10 +88,11 @@ export function createHatRack(deps: HatRackDeps): HatRack {
     return asked;
   }
 
-  async function credentials(identity: Identity, grant: Grant, meta: RequestMeta & { durationSeconds?: number }, action: AuditEvent['action']): Promise<TemporaryCredentials> {
+  async function credentials(identity: Identity, grant: Grant, meta: RequestMeta & { durationSeconds?: number }, action: 'credentials' | 'console'): Promise<TemporaryCredentials> {
     const durationSeconds = durationFor(grant, meta.durationSeconds);
     const event: AuditEvent = {
-      action,
+      event: action,
+      result: 'requested',
       connector: identity.connector,
       subject: identity.subject,
       email: identity.email,
@@ -105,6 +106,7 @@ export function createHatRack(deps: HatRackDeps): HatRack {
       via: meta.via,
       ip: meta.ip,
       userAgent: meta.userAgent,
+      ...(meta.requestId !== undefined && { requestId: meta.requestId }),
     };
     try {
       const { xml, signed } = mintForAws(identity, grant, deps.idp, deps.clock.now(), { sessionTags: grant.sessionTags ?? [] });
@@ -120,11 +122,11 @@ export function createHatRack(deps: HatRackDeps): HatRack {
         durationSeconds,
       }, deps.sts));
       // Written before the credentials leave the broker.
-      deps.audit.record({ ...event, outcome: 'issued', accessKeyId: assumed.accessKeyId });
+      deps.audit.record({ ...event, result: 'issued', accessKeyId: assumed.accessKeyId });
       deps.metrics.issuance(action, grant.accountId, meta.via, 'issued');
       return assumed;
     } catch (e) {
-      deps.audit.record({ ...event, outcome: 'refused', error: isHatrackError(e) ? e.code : 'internal' });
+      deps.audit.record({ ...event, result: 'refused', error: isHatrackError(e) ? e.code : 'internal' });
       deps.metrics.issuance(action, grant.accountId, meta.via, 'refused');
       throw e;
     }

@@ -21,5 +21,7 @@ export interface HatRack {
 export interface RequestMeta {
   ip?: string;
   userAgent?: string;
-  via: 'browser' | 'cli';
+  via: 'browser' | 'cli' | 'tile';
+  /** The request's id, as in its log lines and error page. */
+  requestId?: string;
 }

@@ -52,7 +52,8 @@ export interface BrokerTokens {
   /** The holder of a live token, or a 401 `invalid_token`. */
   verify(token: unknown): Promise<TokenHolder>;
   /** RFC 7009: ends the token when it was issued to `clientId`; nothing happens otherwise. */
-  revoke(token: string, clientId: string): Promise<void>;
+  /** Ends `token` when it is `clientId`'s; returns whose it was (undefined for an unknown token, or another client's). */
+  revoke(token: string, clientId: string): Promise<StoredIdentity | undefined>;
   /** Ends every token approved in this browser sign-in (its logout). */
   endSignIn(signInId: string, signInExpiresAt: number): Promise<void>;
   /** Ends every token of this person, from any sign-in ("sign out everywhere"). */
@@ -118,9 +119,12 @@ export function createBrokerTokens(store: Store, clock: Clock, settings: BrokerT
 
     async revoke(token, clientId) {
       // RFC 7009 §2.2: an unknown token is not an error.
-      if (token.length > 100) return;
+      if (token.length > 100) return undefined;
       const raw = await store.get(tokenKey(token));
-      if (raw && (JSON.parse(raw) as TokenRecord).clientId === clientId) await store.delete(tokenKey(token));
+      const record = raw === undefined ? undefined : JSON.parse(raw) as TokenRecord;
+      if (record?.clientId !== clientId) return undefined;
+      await store.delete(tokenKey(token));
+      return record.identity;
     },
 
     async endSignIn(signInId, signInExpiresAt) {

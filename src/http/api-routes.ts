@@ -12,8 +12,11 @@ import type { BrokerTokens, TokenHolder } from '../device/broker-tokens.ts';
 import { fail, isHatrackError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { rateLimit } from './rate-limit.ts';
+import { requestMeta, who } from './request-meta.ts';
+import type { AuditLog } from '../audit/audit.ts';
 
 export interface ApiRouteDeps {
+  audit: AuditLog;
   hats: HatRack;
   tokens: BrokerTokens;
   store: Store;
@@ -33,7 +36,7 @@ function holder(res: Response): TokenHolder {
 }
 
 function meta(req: Request): RequestMeta {
-  return { ip: req.ip, userAgent: req.get('user-agent'), via: 'cli' };
+  return requestMeta(req, 'cli');
 }
 
 const optionalString = (v: unknown, name: string): string | undefined => {
@@ -50,7 +53,9 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
     res.set('Cache-Control', 'no-store');
     res.locals.json = true;
     try {
-      res.locals.holder = await deps.tokens.verify(bearer(req));
+      const holder: TokenHolder = await deps.tokens.verify(bearer(req));
+      res.locals.holder = holder;
+      deps.audit.record({ event: 'token-used', result: 'ok', ...who(holder.identity), ...requestMeta(req, 'cli') });
       next();
     } catch (e) {
       // RFC 6750 §3.1: a request without any token gets the bare challenge, a bad token the error.
@@ -70,13 +75,15 @@ export function apiRoutes(deps: ApiRouteDeps): Router {
 
   const grantFor = (res: Response, name: unknown) => grantNamed(deps.hats.grants(holder(res).identity), name);
 
-  router.get('/api/roles', (_req, res) => {
+  router.get('/api/roles', (req, res) => {
     const { identity, expiresAt } = holder(res);
+    const grants = deps.hats.grants(identity);
+    deps.audit.record({ event: 'grants-shown', result: 'ok', ...who(identity), grants: grants.length, ...requestMeta(req, 'cli') });
     res.json({
       email: identity.email,
       region: deps.region,
       loginExpiresAt: expiresAt.toISOString(),
-      roles: deps.hats.grants(identity).map((g) => ({
+      roles: grants.map((g) => ({
         arn: g.roleArn,
         name: shortRoleName(g),
         accountId: g.accountId,

@@ -27,9 +27,12 @@ import { createRenderer } from './render.ts';
 import { roleRoutes } from './role-routes.ts';
 import { acsBodyParser, samlRoutes } from './saml-routes.ts';
 import { securityHeaders } from './security-headers.ts';
+import { assignRequestId } from './request-meta.ts';
 import { StoreSessionStore } from './session-store.ts';
+import type { AuditLog } from '../audit/audit.ts';
 
 export interface AppDeps {
+  audit: AuditLog;
   publicUrl: string;
   trustProxy: false | number | string | string[];
   sessionSecret: string;
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', deps.trustProxy);
 
   const router = express.Router();
+  router.use(assignRequestId);
   router.use(securityHeaders({ formActionOrigins: deps.formActionOrigins, https }));
   router.use('/static', express.static(publicDir, { index: false, maxAge: '1h' }));
   router.use((_req: Request, res: Response, next: NextFunction) => {
@@ -113,25 +117,25 @@ export function createApp(deps: AppDeps): express.Express {
   const loginChoices = [...deps.connectors.values(), ...deps.passwordConnectors.values()].map((c) => ({ id: c.id, displayName: c.displayName }));
   // Before authRoutes: GET /login/:connector of a password connector is its form, not a redirect.
   router.use(passwordRoutes({
-    connectors: deps.passwordConnectors, passport, store: deps.store, tokens: deps.tokens, render, base, publicUrl, publicOrigin: url.origin,
+    connectors: deps.passwordConnectors, passport, audit: deps.audit, store: deps.store, tokens: deps.tokens, render, base, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(authRoutes({
-    connectors: deps.connectors, passport, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
+    connectors: deps.connectors, passport, audit: deps.audit, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(samlRoutes({
-    connectors: deps.connectors, passport, hats: deps.hats, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
+    connectors: deps.connectors, passport, audit: deps.audit, hats: deps.hats, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
-  router.use(roleRoutes({ hats: deps.hats, store: deps.store, render, loginChoices, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
+  router.use(roleRoutes({ audit: deps.audit, hats: deps.hats, store: deps.store, render, loginChoices, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
   router.use(deviceRoutes({
-    device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store, render, loginChoices,
+    audit: deps.audit, device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store, render, loginChoices,
     base, publicOrigin: url.origin, clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
-  router.use(apiRoutes({ hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));
+  router.use(apiRoutes({ audit: deps.audit, hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(fail.notFound('not_found', 'There is nothing at this address.')));
   router.use(errorHandler({ log: deps.log, render, base, metrics: deps.metrics }));
 

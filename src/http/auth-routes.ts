@@ -13,12 +13,15 @@ import type { Store } from '../store/store.ts';
 import type { BrokerTokens } from '../device/broker-tokens.ts';
 import { requireCsrf } from './csrf.ts';
 import { safeReturnTo } from './return-to.ts';
-import { completeSignIn, countLogin } from './sign-in.ts';
+import { completeSignIn, signInRefused } from './sign-in.ts';
 import { rateLimit } from './rate-limit.ts';
 import type { LoginPassport } from './strategies/login-passport.ts';
 import type { LoginStep } from './strategies/login-step.ts';
+import type { AuditLog } from '../audit/audit.ts';
+import { requestMeta, who as whoOf } from './request-meta.ts';
 
 export interface AuthRouteDeps {
+  audit: AuditLog;
   connectors: ReadonlyMap<string, UpstreamConnector>;
   passport: LoginPassport;
   store: Store;
@@ -101,7 +104,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
         await completeSignIn(req, identity as Identity, deps);
         res.redirect(303, `${deps.publicUrl}${safeReturnTo(returnTo)}`);
       } catch (e) {
-        countLogin(deps.metrics, connector.id, 'failed');
+        signInRefused(req, connector.id, e, deps);
         next(e);
       }
     }, req, res, next);
@@ -115,6 +118,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const { signInId, expiresAt } = req.session;
     if (who && signInId && expiresAt) await deps.tokens.endSignIn(signInId, expiresAt);
     if (who && (req.body as Record<string, unknown> | undefined)?.everywhere === '1') await deps.tokens.endEverywhere(who.connector, who.subject);
+    if (who) deps.audit.record({ event: 'logout', result: 'ok', ...whoOf(who), ...requestMeta(req, 'browser') });
     await destroy(req);
     res.clearCookie(deps.cookie.name, { path: '/', httpOnly: true, secure: deps.cookie.secure, sameSite: 'lax' });
     if (who) deps.log.info('signed out', { email: who.email });

@@ -17,8 +17,11 @@ import { clientAddressKey, rateLimit } from './rate-limit.ts';
 import type { Renderer } from './render.ts';
 import type { LoginChoice } from './password-routes.ts';
 import { fromStored } from '../stored-identity.ts';
+import type { AuditLog } from '../audit/audit.ts';
+import { requestMeta, who } from './request-meta.ts';
 
 export interface DeviceRouteDeps {
+  audit: AuditLog;
   device: DeviceFlow;
   /** The registered public clients (config device.clients). */
   clientIds: readonly string[];
@@ -91,7 +94,8 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
     if (typeof clientId !== 'string' || !deps.clientIds.includes(clientId)) throw new OAuthError('invalid_client', 'Unknown client_id.');
     const token = field(req, 'token');
     if (typeof token !== 'string' || token === '') throw new OAuthError('invalid_request', 'token is required.');
-    await deps.tokens.revoke(token, clientId);
+    const revoked = await deps.tokens.revoke(token, clientId);
+    if (revoked) deps.audit.record({ event: 'logout', result: 'ok', ...who(revoked), ...requestMeta(req, 'cli') });
     res.status(200).end();
   }));
 
@@ -141,6 +145,7 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
     deps.log.info(decision === 'approve' ? 'device login approved' : 'device login denied', {
       connector: stored.connector, subject: stored.subject, email: stored.email, client: request.clientId,
     });
+    deps.audit.record({ event: decision === 'approve' ? 'device-approved' : 'device-denied', result: 'ok', ...who(stored), ...requestMeta(req, 'browser') });
     res.send(deps.render('device-done.njk', {
       title: decision === 'approve' ? 'CLI login approved' : 'CLI login denied',
       base: deps.base, user: fromStored(stored), csrf: csrfToken(req), approved: decision === 'approve', request,

@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { HatrackError, isHatrackError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { burstLog } from './burst-log.ts';
 import type { Renderer } from './render.ts';
 
 const headings: Record<number, string> = {
@@ -33,18 +34,25 @@ export function wantsJson(req: Request): boolean {
 }
 
 export function errorHandler(deps: { log: Logger; render: Renderer; base: string; metrics: Metrics }) {
+  const burst = burstLog(deps.log);
   // Express recognises error middleware by its four parameters.
   return (e: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const reference = randomBytes(6).toString('hex');
+    // The request's id (request-meta.ts): the reference people quote is the one in every log line of it.
+    const reference = typeof res.locals.requestId === 'string' ? res.locals.requestId : randomBytes(6).toString('hex');
     const known = isHatrackError(e) ? e : fromParserError(e);
     const error = known ?? new HatrackError('internal', 500, 'Something went wrong on our side.');
     // `errorCode`, not `code`: the logger redacts fields called `code` (OAuth authorization codes).
     const fields = { reference, errorCode: error.code, status: error.status, method: req.method, path: req.path, detail: error.detail };
     deps.metrics.refused(error.code, error.status);
     if (typeof res.locals.rateLimitBucket === 'string') deps.metrics.rateLimit(res.locals.rateLimitBucket);
-    if (known && error.status < 500) deps.log.warn('request refused', fields);
-    else if (known) deps.log.error('request failed', fields);
-    else deps.log.error('request failed', { ...fields, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), stack: e instanceof Error ? e.stack : undefined });
+    // Identical failures in a burst are summarised (burst-log.ts): the same code, status and detail.
+    const key = `${error.code}:${error.status}:${error.detail ?? ''}`;
+    if (known && error.status < 500) burst.log('warn', key, 'request refused', fields);
+    else if (known) burst.log('error', key, 'request failed', fields);
+    else {
+      const cause = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      burst.log('error', `${key}:${cause}`, 'request failed', { ...fields, error: cause, stack: e instanceof Error ? e.stack : undefined });
+    }
 
     if (res.headersSent) return;
     res.status(error.status).set('Cache-Control', 'no-store');

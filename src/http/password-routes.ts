@@ -18,7 +18,8 @@ import { csrfToken, requireCsrf } from './csrf.ts';
 import { rateLimit } from './rate-limit.ts';
 import type { Renderer } from './render.ts';
 import { safeReturnTo } from './return-to.ts';
-import { completeSignIn, countLogin } from './sign-in.ts';
+import { completeSignIn, signInRefused } from './sign-in.ts';
+import type { AuditLog } from '../audit/audit.ts';
 
 /** A sign-in method as the login page lists it. */
 export interface LoginChoice {
@@ -27,6 +28,7 @@ export interface LoginChoice {
 }
 
 export interface PasswordRouteDeps {
+  audit: AuditLog;
   connectors: ReadonlyMap<string, PasswordConnector>;
   passport: LoginPassport;
   store: Store;
@@ -81,8 +83,8 @@ export function passwordRoutes(deps: PasswordRouteDeps): Router {
       try {
         if (err) throw err;
         if (!identity) {
-          countLogin(deps.metrics, connector.id, 'failed');
           const refusal = isHatrackError(challenge) ? challenge : fail.unauthenticated('ldap_invalid_credentials', 'The username or password is not right.');
+          signInRefused(req, connector.id, refusal, deps);
           deps.log.warn('password sign-in refused', { connector: connector.id, errorCode: refusal.code, detail: refusal.detail });
           form(req, res, connector, refusal);
           return;
@@ -91,7 +93,7 @@ export function passwordRoutes(deps: PasswordRouteDeps): Router {
         await completeSignIn(req, identity as Identity, deps);
         res.redirect(303, `${deps.publicUrl}${returnTo}`);
       } catch (e) {
-        countLogin(deps.metrics, connector.id, 'failed');
+        signInRefused(req, connector.id, e, deps);
         next(e);
       }
     }, req, res, next);

@@ -16,8 +16,11 @@ import { clientAddressKey, rateLimit } from './rate-limit.ts';
 import { wantsJson } from './errors.ts';
 import type { Clock } from '../clock.ts';
 import type { LoginChoice } from './password-routes.ts';
+import { requestMeta, who } from './request-meta.ts';
+import type { AuditLog } from '../audit/audit.ts';
 
 export interface RoleRouteDeps {
+  audit: AuditLog;
   hats: HatRack;
   store: Store;
   render: Renderer;
@@ -36,7 +39,7 @@ function signedIn(req: Request): Identity {
 }
 
 function meta(req: Request): RequestMeta {
-  return { ip: req.ip, userAgent: req.get('user-agent'), via: 'browser' };
+  return requestMeta(req, 'browser');
 }
 
 function hours(seconds: number): string {
@@ -71,12 +74,14 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
       return;
     }
     const identity = fromStored(stored);
+    const grants = deps.hats.grants(identity);
+    deps.audit.record({ event: 'grants-shown', result: 'ok', ...who(identity), grants: grants.length, ...requestMeta(req, 'browser') });
     res.send(deps.render('roles.njk', {
       title: 'Pick a role',
       base: deps.base,
       user: identity,
       csrf: csrfToken(req),
-      accounts: byAccount(deps.hats.grants(identity)),
+      accounts: byAccount(grants),
     }));
   });
 

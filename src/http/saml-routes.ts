@@ -21,10 +21,12 @@ import { PARKED_SIGN_IN_TTL_MS, claimSignIn, parkSignIn } from './parked-sign-in
 import { rateLimit } from './rate-limit.ts';
 import { safeReturnTo } from './return-to.ts';
 import { fromStored, toStored } from '../stored-identity.ts';
-import { completeSignIn, countLogin } from './sign-in.ts';
+import { completeSignIn, signInRefused } from './sign-in.ts';
 import type { BrokerTokens } from '../device/broker-tokens.ts';
 import type { LoginPassport } from './strategies/login-passport.ts';
 import type { LoginStep } from './strategies/login-step.ts';
+import { requestMeta } from './request-meta.ts';
+import type { AuditLog } from '../audit/audit.ts';
 
 /** What the SAML strategy says besides the identity. */
 interface AcsOutcome {
@@ -34,6 +36,7 @@ interface AcsOutcome {
 }
 
 export interface SamlRouteDeps {
+  audit: AuditLog;
   connectors: ReadonlyMap<string, UpstreamConnector>;
   passport: LoginPassport;
   hats: HatRack;
@@ -86,7 +89,7 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
         if (!identity) throw info as HatrackError;
         await signInFromResponse(req, res, connector, identity as Identity, info as AcsOutcome);
       } catch (e) {
-        countLogin(deps.metrics, connector.id, 'failed');
+        signInRefused(req, connector.id, e, deps);
         next(e);
       }
     }, req, res, next);
@@ -103,14 +106,14 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
       res.set('Cache-Control', 'no-store').redirect(303, `${deps.publicUrl}/saml/${connector.id}/finish`);
       return;
     }
-    await completeSignIn(req, identity, deps);
+    await completeSignIn(req, identity, deps, 'tile');
 
     // From the tile, a person who may wear exactly one role can go straight to the console. The
     // verified assertion in this POST is what authorises it, as a role form's POST would (W5).
     if (connector.options.straightToConsoleWhenOneRole) {
       const grants = deps.hats.grants(identity);
       if (grants.length === 1) {
-        const url = await deps.hats.consoleUrl(identity, grants[0]!, { ip: req.ip, userAgent: req.get('user-agent'), via: 'browser' });
+        const url = await deps.hats.consoleUrl(identity, grants[0]!, requestMeta(req, 'tile'));
         res.set('Cache-Control', 'no-store').redirect(303, url);
         return;
       }
@@ -135,7 +138,7 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
           'a SAML login answered in a browser other than the one that started it (login CSRF)');
       }
     } catch (e) {
-      countLogin(deps.metrics, connector.id, 'failed');
+      signInRefused(req, connector.id, e, deps);
       throw e;
     }
     delete req.session.loginState;

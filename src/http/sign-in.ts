@@ -7,10 +7,15 @@ import type { BrokerTokens } from '../device/broker-tokens.ts';
 import type { Identity } from '../identity.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import type { AuditLog } from '../audit/audit.ts';
+import type { RequestMeta } from '../broker/types.ts';
+import { isHatrackError } from '../errors.ts';
+import { requestMeta, who } from './request-meta.ts';
 import { toStored } from '../stored-identity.ts';
 
 export interface SignInDeps {
   sessionTtlSeconds: number;
+  audit: AuditLog;
   tokens: BrokerTokens;
   clock: Clock;
   log: Logger;
@@ -25,7 +30,7 @@ function save(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
 }
 
-export async function completeSignIn(req: Request, identity: Identity, deps: SignInDeps): Promise<void> {
+export async function completeSignIn(req: Request, identity: Identity, deps: SignInDeps, via: RequestMeta['via'] = 'browser'): Promise<void> {
   const before = req.session.identity;
   const earlier = { id: req.session.signInId, expiresAt: req.session.expiresAt };
   const samePerson = before !== undefined && before.connector === identity.connector && before.subject === identity.subject;
@@ -42,10 +47,14 @@ export async function completeSignIn(req: Request, identity: Identity, deps: Sig
   // Saved before the redirect is sent: express-session saves while the answer is already going out,
   // and the next request, on any broker process, may arrive before a save made then (R6).
   await save(req);
-  countLogin(deps.metrics, identity.connector, 'ok');
+  deps.metrics.login(identity.connector, 'ok');
+  deps.audit.record({ event: 'sign-in', result: 'ok', ...who(identity), ...requestMeta(req, via) });
   deps.log.info('signed in', { connector: identity.connector, subject: identity.subject, email: identity.email, groups: identity.groups.length });
 }
 
-export function countLogin(metrics: Metrics, connector: string, result: 'ok' | 'failed'): void {
-  metrics.login(connector, result);
+/** A sign-in that was refused, for the metrics and the audit trail: which connector, and why (the error's code). */
+export function signInRefused(req: Request, connector: string, error: unknown, deps: Pick<SignInDeps, 'audit' | 'metrics'>): void {
+  deps.metrics.login(connector, 'failed');
+  const code = isHatrackError(error) ? error.code : 'internal';
+  deps.audit.record({ event: 'sign-in-refused', result: 'refused', connector, error: code, ...requestMeta(req, 'browser') });
 }

@@ -9,7 +9,7 @@
 // anything — evicting would silently forget replay keys or rate-limit counters, which fails open.
 // Every operation runs synchronously inside its promise, so each one is atomic.
 import type { Clock } from '../clock.ts';
-import type { Store } from './store.ts';
+import type { LogEntry, Store } from './store.ts';
 import { checkTtl, storeRejected, storeUnavailable } from './errors.ts';
 
 export interface MemoryStoreOptions {
@@ -35,6 +35,9 @@ interface Entry {
 
 class Keyspace {
   readonly entries = new Map<string, Entry>();
+  /** Bounded logs, oldest entry first; ids `<ms>-<seq>` as Redis streams make them. */
+  readonly logs = new Map<string, LogEntry[]>();
+  lastLogId = { ms: 0, seq: 0 };
   readonly maxEntries: number;
   constructor(maxEntries: number) {
     this.maxEntries = maxEntries;
@@ -42,6 +45,13 @@ class Keyspace {
 }
 
 const integer = /^-?\d+$/;
+
+/** Orders `<ms>-<seq>` ids as Redis does. */
+function compareLogIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am - bm || as - bs;
+}
 
 export class MemoryStore implements Store {
   readonly #clock: Clock;
@@ -131,6 +141,29 @@ export class MemoryStore implements Store {
     if (!entry) return false;
     entry.expiresAt = this.#now() + ttl;
     return true;
+  }
+
+  async append(key: string, entry: string, maxLength: number): Promise<void> {
+    this.#open('append');
+    if (!Number.isInteger(maxLength) || maxLength < 1) throw storeRejected('memory append: maxLength must be a positive integer');
+    const full = this.#prefix + key;
+    const log = this.#space.logs.get(full) ?? [];
+    // Ids grow even when the clock does not (a frozen test clock): a sequence within the millisecond.
+    const now = this.#now();
+    const last = this.#space.lastLogId;
+    const id = now > last.ms ? { ms: now, seq: 0 } : { ms: last.ms, seq: last.seq + 1 };
+    this.#space.lastLogId = id;
+    log.push({ id: `${id.ms}-${id.seq}`, entry });
+    if (log.length > maxLength) log.splice(0, log.length - maxLength);
+    this.#space.logs.set(full, log);
+  }
+
+  async readLatest(key: string, count: number, before?: string): Promise<LogEntry[]> {
+    this.#open('readLatest');
+    const log = this.#space.logs.get(this.#prefix + key) ?? [];
+    const end = before === undefined ? log.length : log.findIndex((e) => compareLogIds(e.id, before) >= 0);
+    const upTo = end === -1 ? log.length : end;
+    return log.slice(Math.max(0, upTo - Math.max(0, count)), upTo).reverse();
   }
 
   async ping(): Promise<void> {

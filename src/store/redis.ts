@@ -30,7 +30,7 @@
 // a cluster client could be slotted in later without changing the operations.
 import { ClientOfflineError, createClient, ErrorReply, TimeoutError } from 'redis';
 import type { Logger } from '../log.ts';
-import type { Store } from './store.ts';
+import type { LogEntry, Store } from './store.ts';
 import { HatrackError } from '../errors.ts';
 import { checkTtl, describeError, storeRejected, storeUnavailable } from './errors.ts';
 
@@ -163,6 +163,19 @@ export class RedisStore implements Store {
     const ttl = checkTtl(ttlMs, 'redis touch');
     const reply = await this.#run('touch', (c) => c.pExpire(this.#prefix + key, ttl));
     return reply === 1;
+  }
+
+  async append(key: string, entry: string, maxLength: number): Promise<void> {
+    if (!Number.isInteger(maxLength) || maxLength < 1) throw storeRejected('redis append: maxLength must be a positive integer');
+    // Exact trimming: the stream keeps exactly its newest maxLength entries.
+    await this.#run('append', (c) => c.xAdd(this.#prefix + key, '*', { entry }, { TRIM: { strategy: 'MAXLEN', strategyModifier: '=', threshold: maxLength } }));
+  }
+
+  async readLatest(key: string, count: number, before?: string): Promise<LogEntry[]> {
+    if (before !== undefined && !/^\d{1,20}-\d{1,20}$/.test(before)) return [];
+    const reply = await this.#run('readLatest', (c) =>
+      c.xRevRange(this.#prefix + key, before === undefined ? '+' : `(${before}`, '-', { COUNT: Math.max(0, count) }));
+    return (reply ?? []).map((r) => ({ id: r.id, entry: String(r.message.entry ?? '') }));
   }
 
   async ping(): Promise<void> {

@@ -10,6 +10,12 @@
 // incrementing a key that holds text) is `store_error` (500). Error messages and log lines never
 // carry keys or values: both may be secrets (session IDs, device codes, replay keys).
 
+/** One entry of a bounded log, with its id (Redis: the stream entry ID). */
+export interface LogEntry {
+  id: string;
+  entry: string;
+}
+
 export interface Store {
   /** Writes `value` under `key`, replacing any value, expiring after `ttlMs`. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
@@ -31,6 +37,16 @@ export interface Store {
    * idle timer can never bring back a session that a concurrent logout has just destroyed.
    */
   touch(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Appends `entry` to the bounded log under `key` (the audit trail), keeping its newest
+   * `maxLength` entries (Redis: a stream, XADD MAXLEN). Entries never expire on their own.
+   */
+  append(key: string, entry: string, maxLength: number): Promise<void>;
+  /**
+   * The newest entries of the log under `key`, newest first, at most `count`; `before` (an id
+   * this returned) pages back to older ones. Ids grow with time.
+   */
+  readLatest(key: string, count: number, before?: string): Promise<LogEntry[]>;
   /** Resolves when the backing service answers; rejects (`store_unavailable`) otherwise. */
   ping(): Promise<void>;
   /** Releases connections and timers. Every later call rejects with `store_unavailable`. */

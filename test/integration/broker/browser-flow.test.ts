@@ -225,7 +225,7 @@ describe('the demo flow over HTTP, sessions in Redis', () => {
     const res = await postForm(s.browser, '/aws/credentials', { _csrf: s.csrf, role: expected.bob![0]! }, 'application/json');
     const creds = await res.json() as Record<string, string>;
     const line = demo.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.audit === true && l.accessKeyId === creds.AccessKeyId)!;
-    expect(line).toMatchObject({ outcome: 'issued', sessionName: 'bob@example.com', sourceIdentity: 'bob@example.com' });
+    expect(line).toMatchObject({ event: 'credentials', result: 'issued', sessionName: 'bob@example.com', sourceIdentity: 'bob@example.com' });
     expect(line.mintedId).toMatch(/^_[0-9a-f]{32,}$/);
   });
 });

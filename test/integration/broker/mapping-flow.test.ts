@@ -39,7 +39,7 @@ describe('rule settings through the broker', () => {
     const post = await signedIn('bob');
     const res = await post('/aws/credentials', { role: POWERUSER });
     expect(res.status).toBe(200);
-    const audit = demo.logLines.filter((l) => l.includes('"audit":true') && l.includes('"outcome":"issued"') && l.includes(POWERUSER)).map((l) => JSON.parse(l));
+    const audit = demo.logLines.filter((l) => l.includes('"audit":true') && l.includes('"result":"issued"') && l.includes(POWERUSER)).map((l) => JSON.parse(l));
     expect(audit.at(-1)).toMatchObject({ sourceIdentity: 'bob@example.com', sessionDuration: 14400, rule: 2, sessionTags: { team: 'power-users', email: 'bob@example.com' } });
   });
 

@@ -2,8 +2,8 @@
 // times at once signs in exactly once (S29), with no cookie at all (W2); junk and oversize bodies
 // are refused without a session.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HeadlessBrowser } from '../../support/oidc/browser.ts';
 import { startTestDemo, type TestDemo } from '../../support/demo.ts';
+import { tileResponse as tileResponseAt } from '../../support/tile.ts';
 
 let demo: TestDemo;
 
@@ -14,24 +14,8 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-function unescapeHtml(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-/** Signs alice in at the stand-in Google and clicks the tile: the auto-POST form's action and fields. */
-async function tileResponse(): Promise<{ action: string; form: URLSearchParams }> {
-  const idp = new HeadlessBrowser();
-  const alice = demo.people.find((p) => p.username === 'alice')!;
-  await idp.request(`${demo.samlIdp.url}/signin`, { method: 'POST', form: { username: 'alice', password: alice.password } });
-  const launcher = await (await idp.request(demo.samlIdp.launcherUrl)).text();
-  const tile = /class="tile" href="([^"]+)"/.exec(launcher)![1]!;
-  const html = await (await idp.request(new URL(unescapeHtml(tile), demo.samlIdp.url))).text();
-  const action = unescapeHtml(/<form id="saml-post" method="post" action="([^"]*)"/.exec(html)![1]!);
-  const form = new URLSearchParams({ SAMLResponse: unescapeHtml(/name="SAMLResponse" value="([^"]*)"/.exec(html)![1]!) });
-  const relay = /name="RelayState" value="([^"]*)"/.exec(html);
-  if (relay) form.set('RelayState', unescapeHtml(relay[1]!));
-  return { action, form };
-}
+/** Alice at the stand-in Google clicks the tile. */
+const tileResponse = () => tileResponseAt(demo.samlIdp, 'alice', demo.people.find((p) => p.username === 'alice')!.password);
 
 function post(action: string, body: string) {
   return fetch(action, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' }, body });

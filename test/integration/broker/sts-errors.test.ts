@@ -37,7 +37,7 @@ describe('STS refusals become plain sentences', () => {
     const html = await res.text();
     expect(html).toContain('its trust policy does not accept');
     expect(html).toContain('sts_access_denied');
-    expect(demo.logLines.some((l) => l.includes('"outcome":"refused"') && l.includes('sts_access_denied'))).toBe(true);
+    expect(demo.logLines.some((l) => l.includes('"result":"refused"') && l.includes('sts_access_denied'))).toBe(true);
   });
 
   it('explains a role whose maximum session is shorter than the rule', async () => {

@@ -36,6 +36,8 @@ export function recordingStore(inner: Store): RecordingStore {
     delete: (k) => rec('delete', k, () => inner.delete(k)),
     increment: (k, t) => rec('increment', k, () => inner.increment(k, t)),
     touch: (k, t) => rec('touch', k, () => inner.touch(k, t)),
+    append: (k, e, n) => inner.append(k, e, n),
+    readLatest: (k, n, b) => inner.readLatest(k, n, b),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

@@ -30,6 +30,8 @@ export function scannedStore(inner: Store, written = new Set<string>()): Scanned
     delete: (k) => inner.delete(k),
     increment: async (k, t) => wrote(k, await inner.increment(k, t)),
     touch: (k, t) => inner.touch(k, t),
+    append: (k, e, n) => inner.append(k, e, n),
+    readLatest: (k, n, b) => inner.readLatest(k, n, b),
     ping: () => inner.ping(),
     close: () => inner.close(),
     async snapshot() {

@@ -225,6 +225,32 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('bounded logs', () => {
+      it('append keeps entries newest first, as written (any text), and readLatest pages back with before', async () => {
+        const texts = Array.from({ length: 7 }, (_, i) => `{"n":${i},"t":"a b: \\"c\\" é\\n"}`);
+        for (const t of texts) await store.append('audit', t, 100);
+        const newest = await store.readLatest('audit', 3);
+        expect(newest.map((e) => e.entry)).toEqual([texts[6], texts[5], texts[4]]);
+        const older = await store.readLatest('audit', 3, newest.at(-1)!.id);
+        expect(older.map((e) => e.entry)).toEqual([texts[3], texts[2], texts[1]]);
+        expect((await store.readLatest('audit', 10, older.at(-1)!.id)).map((e) => e.entry)).toEqual([texts[0]]);
+      });
+
+      it('append keeps only the newest maxLength entries', async () => {
+        for (let i = 0; i < 30; i++) await store.append('audit', String(i), 10);
+        const all = await store.readLatest('audit', 100);
+        expect(all.map((e) => e.entry)).toEqual(Array.from({ length: 10 }, (_, i) => String(29 - i)));
+      });
+
+      it('a log is empty until written, and logs under other keys and prefixes are apart', async () => {
+        expect(await store.readLatest('audit', 5)).toEqual([]);
+        await store.append('audit', 'mine', 10);
+        const other = await f.sibling('other-prefix:');
+        expect(await other.readLatest('audit', 5)).toEqual([]);
+        expect(await store.readLatest('other', 5)).toEqual([]);
+      });
+    });
+
     describe('touch', () => {
       it('touch gives a live key a new TTL without changing its value', async () => {
         await store.set('sess:1', 'data', 300);

@@ -34,7 +34,8 @@ export async function serveCommand(flag: string | undefined, io: Io): Promise<nu
     log.info('serving configuration', { file: resolve(source.path), baseDir: loaded.baseDir });
     const server = await startHatrack(loaded, { port: port(process.env), log });
     close = server.close;
-    io.out(`Hatrack is listening on ${server.listenUrl} (public URL ${loaded.config.publicUrl})`);
+    // On stderr: stdout carries the audit trail, one JSON event per line.
+    io.err(`Hatrack is listening on ${server.listenUrl} (public URL ${loaded.config.publicUrl})`);
   }
   let stopping = false;
   const stop = async (signal: string) => {

@@ -3,6 +3,7 @@
 // SameSite=Lax cookie; the ACS must work with no cookie at all. A tile (IdP-initiated) login signs
 // in at the ACS of either process; an SP-initiated one started on the first process is answered at
 // the second one's ACS, finished at its same-site GET (C4), and the session then works on both.
+// A CLI login asked of one process is approved and used at the other.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,5 +152,35 @@ describe('the ACS of the running broker, with no cookie, across two processes', 
     expect(page).toContain('login_state_mismatch');
     expect(page).toContain('not started in this browser');
     expect(finish.headers.getSetCookie().some((c) => /^hatrack=[^;]/.test(c))).toBe(false);
+  });
+});
+
+describe('a CLI login across two processes (R6)', () => {
+  it('a device code asked of one process is approved at the other, redeemed at the first, and its token works at both', async () => {
+    const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+    const started = await (await fetch(`${first}/oauth/device/code`, form({ client_id: 'hatrack-cli' }))).json() as { device_code: string; user_code: string };
+
+    const tile = await crossSitePost(second, '/saml/google/acs', { SAMLResponse: makeResponse(k, { spec: forUs() }).samlResponse });
+    const session = cookieHeader(cookiesOf(tile));
+    const confirm = await (await fetch(`${second}/device?user_code=${started.user_code}`, { headers: { cookie: session } })).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(confirm)![1]!;
+    const approved = await fetch(`${second}/device`, {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session, origin: publicUrl },
+      body: new URLSearchParams({ _csrf: csrf, user_code: started.user_code, decision: 'approve' }).toString(),
+    });
+    expect(approved.status).toBe(200);
+
+    const token = await fetch(`${first}/oauth/token`, form({ client_id: 'hatrack-cli', grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code }));
+    expect(token.status).toBe(200);
+    const { access_token: accessToken } = await token.json() as { access_token: string };
+    for (const at of [first, second]) {
+      const roles = await fetch(`${at}/api/roles`, { headers: { authorization: `Bearer ${accessToken}` } });
+      expect(roles.status, at).toBe(200);
+      expect(await roles.json()).toMatchObject({ email: 'alice@corp.example', roles: [{ arn: 'arn:aws:iam::111111111111:role/Admin' }] });
+    }
+    // Revoked at the second, it is dead at the first too.
+    expect((await fetch(`${second}/oauth/revoke`, form({ client_id: 'hatrack-cli', token: accessToken }))).status).toBe(200);
+    expect((await fetch(`${first}/api/roles`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
   });
 });

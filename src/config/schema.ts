@@ -341,6 +341,8 @@ function keyFiles(stem: string) {
   };
 }
 
+const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
+
 export const configSchema = z.strictObject({
   publicUrl: httpUrl,
   /**
@@ -360,7 +362,22 @@ export const configSchema = z.strictObject({
   ).default(false),
   store: z
     .strictObject({
-      redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+      /**
+       * One server (`redis://…`, `rediss://…`), a Redis Cluster (`{ cluster: { nodes: [url…] } }`)
+       * or Sentinel (`{ sentinel: { name, sentinels: [host:port…], password?, sentinelPassword? } }`).
+       */
+      redis: z.union([
+        redisUrl,
+        z.strictObject({ cluster: z.strictObject({ nodes: z.array(redisUrl).min(1, 'name at least one node of the cluster') }) }),
+        z.strictObject({
+          sentinel: z.strictObject({
+            name: z.string().min(1),
+            sentinels: z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')).min(1, 'name at least one sentinel'),
+            password: secret.optional(),
+            sentinelPassword: secret.optional(),
+          }),
+        }),
+      ], { error: 'must be a redis:// or rediss:// URL, { cluster: { nodes: [...] } } or { sentinel: { name, sentinels: [...] } }' }).optional(),
       keyPrefix: z.string().default('hatrack:'),
     })
     .default({ keyPrefix: 'hatrack:' }),

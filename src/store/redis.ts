@@ -25,18 +25,38 @@
 // Every error is a HatrackError `store_unavailable` (503), except a reply that is a bug rather
 // than an outage (e.g. WRONGTYPE), which is `store_error` (500). Keys and values are never logged.
 //
-// Cluster is not supported by this class: a `redis://` or `rediss://` URL names one standalone
-// server (or a proxy / managed endpoint in front of one). Every command touches a single key, so
-// a cluster client could be slotted in later without changing the operations.
-import { ClientOfflineError, createClient, ErrorReply, TimeoutError } from 'redis';
+// Three ways to reach Redis, one set of operations: one server (`url`, or a managed endpoint in
+// front of one), a Redis Cluster (`cluster`: node-redis' createCluster, which follows slots and
+// failovers; every command touches one key, so each goes to its slot's primary), or Sentinel
+// (`sentinel`: createSentinel, which follows the primary the sentinels elect). For the last two,
+// node-redis' own `pingInterval` finds a half-open connection; the replacement of a connection
+// that stopped answering below applies to every kind.
+import { ClientOfflineError, createClient, createCluster, createSentinel, ErrorReply, TimeoutError } from 'redis';
 import type { Logger } from '../log.ts';
 import type { LogEntry, Store } from './store.ts';
 import { HatrackError } from '../errors.ts';
 import { checkTtl, describeError, storeRejected, storeUnavailable } from './errors.ts';
 
+/** A Redis Cluster: a few of its nodes (`redis://host:port`); the others are discovered. */
+export interface RedisClusterTarget {
+  nodes: string[];
+}
+
+/** Redis Sentinel: the monitored primary's name and the sentinels to ask for it. */
+export interface RedisSentinelTarget {
+  name: string;
+  sentinels: Array<{ host: string; port: number }>;
+  /** The password of the primary and its replicas. */
+  password?: string;
+  /** The sentinels' own password, when they have one. */
+  sentinelPassword?: string;
+}
+
 export interface RedisStoreOptions {
-  /** `redis://[user:password@]host[:port][/db]` or `rediss://…` for TLS. */
-  url: string;
+  /** One server: `redis://[user:password@]host[:port][/db]` or `rediss://…` for TLS. Exactly one of url, cluster and sentinel. */
+  url?: string;
+  cluster?: RedisClusterTarget;
+  sentinel?: RedisSentinelTarget;
   /** Prepended to every key, so that several deployments can share one Redis. */
   keyPrefix?: string;
   /** Upper bound on how long any one call may take before it rejects with `store_unavailable`. */
@@ -71,7 +91,14 @@ return n`;
 /** Error replies that mean "Redis cannot serve right now", as opposed to a bug in the call. */
 const OUTAGE_REPLY = /^(LOADING|READONLY|MASTERDOWN|MISCONF|OOM|BUSY|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|NOAUTH|WRONGPASS|NOPERM)\b/;
 
+// The commands are the same on the three kinds of client (one commander); the store is typed
+// against the single-server client's.
 type Client = ReturnType<typeof createClient>;
+
+type Target =
+  | { kind: 'standalone'; url: string }
+  | { kind: 'cluster'; nodes: string[] }
+  | ({ kind: 'sentinel' } & RedisSentinelTarget);
 
 class DeadlineExceeded extends Error {
   constructor(ms: number) {
@@ -85,7 +112,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 }
 
 export class RedisStore implements Store {
-  readonly #url: string;
+  readonly #where: Target;
   readonly #prefix: string;
   readonly #commandTimeoutMs: number;
   readonly #connectTimeoutMs: number;
@@ -108,8 +135,8 @@ export class RedisStore implements Store {
   #lastRecycleAt = -Infinity;
 
   constructor(options: RedisStoreOptions) {
-    this.#url = options.url;
-    this.#target = describeTarget(options.url);
+    this.#where = targetOf(options);
+    this.#target = describeTarget(this.#where);
     this.#prefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
     this.#commandTimeoutMs = positive(options.commandTimeoutMs, DEFAULTS.commandTimeoutMs, 'commandTimeoutMs');
     this.#connectTimeoutMs = positive(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs');
@@ -194,24 +221,48 @@ export class RedisStore implements Store {
   /** A new client, connecting in the background; its events are handled for its whole life. */
   #open(): Client {
     let client: Client;
+    // What every connection gets, whichever kind: no offline queue, bounded queues and commands,
+    // bounded connects, reconnection with backoff for ever.
+    const connection = {
+      disableOfflineQueue: true,
+      commandsQueueMaxLength: this.#maxQueueLength,
+      commandOptions: { timeout: this.#commandTimeoutMs },
+      // Redis Enterprise maintenance hints: nothing to gain on plain Redis, one less handshake step.
+      maintNotifications: 'disabled' as const,
+      socket: {
+        connectTimeout: this.#connectTimeoutMs,
+        reconnectStrategy: (retries: number) => backoff(retries, this.#maxReconnectDelayMs),
+        ...(this.#tlsCa !== undefined ? { ca: this.#tlsCa } : {}),
+      },
+    };
+    const where = this.#where;
     try {
-      client = createClient({
-        url: this.#url,
-        disableOfflineQueue: true,
-        commandsQueueMaxLength: this.#maxQueueLength,
-        commandOptions: { timeout: this.#commandTimeoutMs },
-        // Redis Enterprise maintenance hints: nothing to gain on plain Redis, one less handshake step.
-        maintNotifications: 'disabled',
-        socket: {
-          connectTimeout: this.#connectTimeoutMs,
-          reconnectStrategy: (retries: number) => backoff(retries, this.#maxReconnectDelayMs),
-          ...(this.#tlsCa !== undefined ? { ca: this.#tlsCa } : {}),
-        },
-      });
+      switch (where.kind) {
+        case 'standalone':
+          client = createClient({ ...connection, url: where.url });
+          break;
+        case 'cluster':
+          client = createCluster({
+            rootNodes: where.nodes.map((url) => ({ url })),
+            defaults: { ...connection, pingInterval: PING_INTERVAL_MS },
+            // A node that went away is looked up again soon: its replica may have taken its slots
+            // (node-redis waits 5 s by default, longer than a failover takes).
+            topologyRefreshOnReconnectionAttemptStrategy: TOPOLOGY_REFRESH_MS,
+          }) as unknown as Client;
+          break;
+        case 'sentinel':
+          client = createSentinel({
+            name: where.name,
+            sentinelRootNodes: where.sentinels,
+            nodeClientOptions: { ...connection, pingInterval: PING_INTERVAL_MS, ...(where.password !== undefined && { password: where.password }) },
+            sentinelClientOptions: { socket: connection.socket, ...(where.sentinelPassword !== undefined && { password: where.sentinelPassword }) },
+          }) as unknown as Client;
+          break;
+      }
     } catch (err) {
-      // A malformed URL: a configuration error, reported without echoing the URL (credentials).
+      // A malformed URL: a configuration error, reported without echoing it (credentials).
       throw new HatrackError('store_config_invalid', 500, 'The session store is misconfigured.',
-        `redis: ${err instanceof Error ? err.message.replaceAll(this.#url, '<url>') : 'invalid options'}`);
+        `redis: ${err instanceof Error ? redactUrls(err.message, where) : 'invalid options'}`);
     }
     client.on('error', (err: unknown) => this.#onClientError(client, err));
     client.on('connect', () => {
@@ -338,18 +389,57 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-function describeTarget(url: string): string {
+/** node-redis' ping of an idle connection, for cluster and sentinel clients (half-open detection). */
+const PING_INTERVAL_MS = 5000;
+
+/** How soon after a cluster node's connection drops the cluster's slots are read again. */
+const TOPOLOGY_REFRESH_MS = 250;
+
+function misconfigured(detail: string): HatrackError {
+  return new HatrackError('store_config_invalid', 500, 'The session store is misconfigured.', `redis: ${detail}`);
+}
+
+function targetOf(options: RedisStoreOptions): Target {
+  const given = [options.url, options.cluster, options.sentinel].filter((t) => t !== undefined).length;
+  if (given !== 1) throw misconfigured('give exactly one of url, cluster and sentinel');
+  if (options.url !== undefined) return { kind: 'standalone', url: options.url };
+  if (options.cluster !== undefined) {
+    if (options.cluster.nodes.length === 0) throw misconfigured('a cluster needs at least one node');
+    return { kind: 'cluster', nodes: [...options.cluster.nodes] };
+  }
+  const sentinel = options.sentinel!;
+  if (sentinel.sentinels.length === 0) throw misconfigured('sentinel needs at least one sentinel');
+  return { kind: 'sentinel', ...sentinel };
+}
+
+/** scheme://host:port of a URL, never its credentials. */
+function hostOf(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new HatrackError('store_config_invalid', 500, 'The session store is misconfigured.', 'redis: the URL does not parse');
+    throw misconfigured('a URL does not parse');
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new HatrackError('store_config_invalid', 500, 'The session store is misconfigured.',
-      'redis: the URL must start with redis:// or rediss://');
-  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw misconfigured('the URL must start with redis:// or rediss://');
   return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}`;
+}
+
+/** Where the store points, for log lines: hosts and ports only. */
+function describeTarget(where: Target): string {
+  switch (where.kind) {
+    case 'standalone':
+      return hostOf(where.url);
+    case 'cluster':
+      return `cluster ${where.nodes.map(hostOf).join(',')}`;
+    case 'sentinel':
+      return `sentinel ${where.name} via ${where.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`;
+  }
+}
+
+/** `message` with every configured URL replaced, so that no credential is logged. */
+function redactUrls(message: string, where: Target): string {
+  const urls = where.kind === 'standalone' ? [where.url] : where.kind === 'cluster' ? where.nodes : [];
+  return urls.reduce((m, url) => m.replaceAll(url, '<url>'), message);
 }
 
 function firstWord(message: string): string {

@@ -19,7 +19,8 @@ export const CHROMIUM = process.env.HATRACK_TEST_CHROMIUM ?? '/usr/bin/chromium'
 
 export function systemPrerequisites(): Prerequisite[] {
   return [
-    { name: 'redis-server', debian: 'redis-server', why: 'store tests run a real Redis', found: runs('redis-server', ['--version']) },
+    { name: 'redis-server', debian: 'redis-server', why: 'store tests run a real Redis (and a Cluster, and Sentinel)', found: runs('redis-server', ['--version']) },
+    { name: 'redis-cli', debian: 'redis-tools', why: 'the test Redis Cluster is joined with redis-cli --cluster create', found: runs('redis-cli', ['--version']) },
     { name: CHROMIUM, debian: 'chromium', why: 'end-to-end tests drive headless Chromium', found: runs(CHROMIUM, ['--version']) },
     { name: `${AWS_CLI} (v2)`, debian: 'awscli', why: 'issued keys are proven with the AWS CLI', found: runs(AWS_CLI, ['--version'], /aws-cli\/2\./) },
     { name: 'xmlsec1', debian: 'xmlsec1', why: 'minted assertions are verified by the C reference verifier', found: runs('xmlsec1', ['--version']) },

@@ -19,6 +19,8 @@ import { IDP, type Keys } from './saml/test-idp.ts';
 
 export interface TestBrokerOptions {
   redisUrl?: string;
+  /** Config `store.redis` as a cluster or sentinel (instead of redisUrl). */
+  redis?: { cluster: { nodes: string[] } } | { sentinel: { name: string; sentinels: string[] } };
   keyPrefix?: string;
   /** An https public URL (the test then speaks to the http listener as a TLS proxy would). */
   https?: boolean;
@@ -75,7 +77,7 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
     session: { secret: 'test-session-secret-0123456789abcdef' },
     ...(options.device && { device: options.device }),
     ...(options.metrics && { metrics: { listen: '127.0.0.1:0' } }),
-    ...(options.redisUrl && { store: { redis: options.redisUrl, keyPrefix: options.keyPrefix ?? 'hatrack-test:' } }),
+    ...((options.redisUrl ?? options.redis) && { store: { redis: options.redisUrl ?? options.redis, keyPrefix: options.keyPrefix ?? 'hatrack-test:' } }),
     connectors: [
       { id: 'demo', type: 'oidc', issuer: oidc.issuer, clientId: 'hatrack-test', clientSecret, scopes: ['openid', 'email', 'profile', 'groups'], allowInsecureHttp: true },
       {

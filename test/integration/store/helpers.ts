@@ -17,7 +17,7 @@ export function uniquePrefix(): string {
   return `hatrack-test:${randomUUID()}:`;
 }
 
-export function redisStore(options: Partial<RedisStoreOptions> & { url: string }): RedisStore {
+export function redisStore(options: Partial<RedisStoreOptions> & ({ url: string } | Pick<RedisStoreOptions, 'cluster'> | Pick<RedisStoreOptions, 'sentinel'>)): RedisStore {
   return createRedisStore({ log: silentLog, ...options });
 }
 

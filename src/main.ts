@@ -17,6 +17,7 @@ import { connectorsFromConfig } from './connectors/registry.ts';
 import { DECRYPTION_CERT_NAME, type DecryptionKey } from './connectors/saml/encryption.ts';
 import type { Express } from 'express';
 import { createApp } from './http/app.ts';
+import { isHatrackError } from './errors.ts';
 import { startMetricsServer } from './http/metrics-server.ts';
 import { createBrokerTokens } from './device/broker-tokens.ts';
 import { createDeviceFlow } from './device/device-flow.ts';
@@ -119,6 +120,15 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   }
 
   const connectors = await connectorsFromConfig(config, { store, clock, log, baseDir, publicUrl, decryptionKeys });
+  // A provider that cannot be used is a configuration problem to fix, said at start-up rather
+  // than at the first sign-in (check-config --online tells more).
+  config.connectors.forEach((c, i) => {
+    const connector = connectors.upstream.get(c.id);
+    if (connector?.type !== 'oidc') return;
+    connector.configuration().catch((e: unknown) => log.warn(`configuration problem: connectors[${i}].issuer: the provider cannot be used`, {
+      connector: c.id, errorCode: isHatrackError(e) ? e.code : 'error', detail: isHatrackError(e) ? e.detail : undefined,
+    }));
+  });
   const metrics = new Metrics();
   // The audit stream in the store feeds the admin pages; in memory (development) it keeps less.
   const audit = createAuditLog({ log, store, streamLength: config.store.redis ? AUDIT_STREAM_LENGTH : 10_000 });

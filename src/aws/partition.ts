@@ -28,6 +28,11 @@ const hosts: Record<Partition, { signin: string; console: string }> = {
   'aws-cn': { signin: 'signin.amazonaws.cn', console: 'console.amazonaws.cn' },
 };
 
+/** STS's regional endpoint, as the SDK uses it when `aws.stsEndpoint` is not set. */
+export function stsRegionalEndpoint(region: string): string {
+  return `https://sts.${region}.amazonaws.com${partitionOfRegion(region) === 'aws-cn' ? '.cn' : ''}`;
+}
+
 /** The partition a region belongs to: `cn-*` → aws-cn, `us-gov-*` → aws-us-gov, else aws. */
 export function partitionOfRegion(region: string): Partition {
   if (!regionPattern.test(region)) {

@@ -7,7 +7,8 @@ const { parseArgs } = process.getBuiltinModule('node:util');
 const commandHelp: Record<string, string> = {
   serve: `serve          run the broker (with no configuration: the built-in demo)`,
   'check-config': `check-config   validate the configuration; prints "ok" or every problem, and warnings
-                 about rules that can never grant (--strict: warnings fail too)`,
+                 about rules that can never grant (--strict: warnings fail too; --online: also
+                 ask each provider, directory and STS whether they can be used as configured)`,
   explain: `explain        who gets which role and why: --user EMAIL --groups a,b [--mfa]
                  [--connector ID] [--unverified-email], or --identity identity.json;
                  --json for scripts`,
@@ -82,6 +83,7 @@ const options = {
   config: { type: 'string', short: 'c' },
   help: { type: 'boolean', short: 'h' },
   strict: { type: 'boolean' },
+  online: { type: 'boolean' },
   user: { type: 'string' },
   groups: { type: 'string' },
   mfa: { type: 'boolean' },
@@ -113,7 +115,7 @@ export type CliValues = Partial<{
 /** The options each command takes besides --help and --version (and --config, for the server commands). */
 const commandOptions: Record<string, ReadonlyArray<keyof typeof options>> = {
   serve: [],
-  'check-config': ['strict'],
+  'check-config': ['strict', 'online'],
   explain: ['user', 'groups', 'mfa', 'unverified-email', 'connector', 'identity', 'json'],
   'iam-setup': ['format', 'account', 'out'],
   keys: ['decryption'],
@@ -167,7 +169,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'serve':
         return await (await import('./serve.ts')).serveCommand(values.config, io);
       case 'check-config':
-        return await (await import('./check-config.ts')).checkConfigCommand(values.config, io, { strict: values.strict === true });
+        return await (await import('./check-config.ts')).checkConfigCommand(values.config, io, { strict: values.strict === true, online: values.online === true });
       case 'explain':
         return await (await import('./explain.ts')).explainCommand(values, io);
       case 'iam-setup':

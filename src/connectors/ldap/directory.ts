@@ -100,6 +100,31 @@ async function connected<T>(settings: DirectorySettings, work: (client: Client) 
   }
 }
 
+/**
+ * `check-config --online`: the directory answers over TLS with the pinned CA, the service account
+ * binds, and `userBase` exists. Resolves with the first setting that is wrong and why, or undefined.
+ */
+export async function probeDirectory(settings: DirectorySettings): Promise<{ setting: string; message: string } | undefined> {
+  try {
+    return await connected(settings, async (client) => {
+      try {
+        await client.bind(settings.bindDn, settings.bindPassword);
+      } catch (e) {
+        if (e instanceof InvalidCredentialsError) return { setting: 'bindPassword', message: 'the directory refuses the service account: check bindDn and bindPassword' };
+        throw e;
+      }
+      try {
+        await client.search(settings.userBase, { scope: 'base', filter: '(objectClass=*)', attributes: ['dn'], sizeLimit: 1 });
+      } catch (e) {
+        return { setting: 'userBase', message: `cannot be read as the service account (${(e as Error).name})` };
+      }
+      return undefined;
+    });
+  } catch (e) {
+    return { setting: 'url', message: `the directory could not be reached over ${settings.url.startsWith('ldaps:') || settings.startTls ? 'TLS with the configured ca' : 'LDAP'}: ${(e as { cause?: Error }).cause?.message ?? (e as Error).message}` };
+  }
+}
+
 export async function signInWithDirectory(settings: DirectorySettings, username: unknown, password: unknown): Promise<DirectoryPerson> {
   // Cheap refusals first. An empty password would be an unauthenticated bind (RFC 4513 §5.1.2),
   // which many servers answer with success.

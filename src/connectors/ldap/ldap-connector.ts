@@ -6,7 +6,7 @@ import type { Clock } from '../../clock.ts';
 import { fail } from '../../errors.ts';
 import { normaliseIdentity, type Identity } from '../../identity.ts';
 import { emailDomain, inAllowedDomains } from '../domains.ts';
-import { signInWithDirectory, type DirectorySettings } from './directory.ts';
+import { probeDirectory, signInWithDirectory, type DirectorySettings } from './directory.ts';
 
 export interface LdapConnectorOptions extends DirectorySettings {
   id: string;
@@ -23,6 +23,8 @@ export interface PasswordConnector {
   readonly displayName: string;
   /** Who signed in, or a HatrackError: 401 for wrong credentials (one message for every cause), 503 when the directory is unusable. */
   signIn(username: unknown, password: unknown): Promise<Identity>;
+  /** `check-config --online`: the setting that keeps the directory from being used, or undefined. */
+  probe(): Promise<{ setting: string; message: string } | undefined>;
 }
 
 export function createLdapConnector(options: LdapConnectorOptions, deps: { clock: Clock }): PasswordConnector {
@@ -30,6 +32,7 @@ export function createLdapConnector(options: LdapConnectorOptions, deps: { clock
     id: options.id,
     type: 'ldap',
     displayName: options.displayName,
+    probe: () => probeDirectory(options),
     async signIn(username, password) {
       const person = await signInWithDirectory(options, username, password);
       const identity = normaliseIdentity({

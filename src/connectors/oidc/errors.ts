@@ -16,6 +16,7 @@ export type OidcErrorCode =
   | 'oidc_callback_invalid'
   | 'oidc_code_rejected'
   | 'oidc_token_endpoint_error'
+  | 'oidc_client_rejected'
   | 'oidc_provider_unreachable'
   | 'oidc_provider_bad_response'
   | 'oidc_id_token_invalid'
@@ -79,6 +80,11 @@ export function tokenGrantError(connector: string, e: unknown): HatrackError {
   if (e instanceof HatrackError) return e;
   if (isNetworkError(e)) {
     return fail.unavailable('oidc_provider_unreachable', 'The identity provider could not be reached. Try again in a moment.', detail);
+  }
+  // The provider refused Hatrack's own client credentials: a configuration problem, not the person's.
+  if ((e instanceof client.ResponseBodyError && e.error === 'invalid_client') || (e instanceof client.WWWAuthenticateChallengeError && e.status === 401)) {
+    return new HatrackError('oidc_client_rejected', 500, 'Hatrack is not configured correctly for this sign-in.',
+      `${detail}: the provider refused the client credentials (invalid_client): check the connector's clientId and clientSecret`);
   }
   if (e instanceof client.ResponseBodyError) {
     // invalid_grant: the code is unknown, expired, already used, or the PKCE verifier does not match.

@@ -188,6 +188,20 @@ describe('demo people sign in at the real oidc-provider', () => {
     expect(form.response.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 
+  it('a client secret the provider refuses is a configuration problem that names clientSecret, not a failed sign-in', async () => {
+    const misconfigured = createOidcConnector({ ...connector.options, clientSecret: 'not-the-secret', allowInsecureHttp: true });
+    const { url, pending } = await misconfigured.startLogin({ redirectUri });
+    const browser = new HeadlessBrowser();
+    const form = await browser.follow(url, redirectUri);
+    await form.response.text();
+    const back = await submit(browser, form.url, { prompt: 'login', login: 'alice', password: person('alice').password });
+    const e = await rejection(misconfigured.finishLogin({ callback: { url: back.callbackUrl! }, pending }));
+    expect(e.code).toBe('oidc_client_rejected');
+    expect(e.status).toBe(500);
+    expect(e.message).toBe('Hatrack is not configured correctly for this sign-in.');
+    expect(e.detail).toMatch(/invalid_client\): check the connector's clientId and clientSecret/);
+  });
+
   it('advertises RS256 ID tokens and PKCE S256 in its discovery document', async () => {
     const doc = await (await fetch(`${dev.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
     expect(doc.issuer).toBe(dev.issuer);

@@ -20,11 +20,15 @@ export interface Logger {
   child(fields: Fields): Logger;
 }
 
-const secretKey = /pass(word)?|secret|token|assertion|samlresponse|code_?verifier|cookie|authorization|^code$|sessionkey|credential/i;
+const secretKey = /pass(word)?|secret|token|assertion|samlresponse|code_?verifier|cookie|authorization|^code$|sessionkey|credential|private|keypem|pvk/i;
 
-/** `value` with every field named like a secret replaced, at any depth (to depth 5). */
+/** How deep a logged value is written: below, objects are replaced, never written unredacted. */
+const MAX_DEPTH = 8;
+
+/** `value` with every field named like a secret replaced, at any depth it is written to. */
 export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[too deep]';
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};

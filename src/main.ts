@@ -18,6 +18,7 @@ import { DECRYPTION_CERT_NAME, type DecryptionKey } from './connectors/saml/encr
 import type { Express } from 'express';
 import { createApp } from './http/app.ts';
 import { isHatrackError } from './errors.ts';
+import { refuseMovedKeys } from './config/moved-keys.ts';
 import { startMetricsServer } from './http/metrics-server.ts';
 import { createBrokerTokens } from './device/broker-tokens.ts';
 import { createDeviceFlow } from './device/device-flow.ts';
@@ -57,8 +58,11 @@ export interface RunningHatrack {
   store: Store;
   /** Where the metrics are served, when `metrics.listen` is set. */
   metricsUrl?: string;
-  /** Stops accepting connections, gives requests in flight up to `graceMs` (default 0) to finish, then closes the rest and the store. */
-  close(options?: { graceMs?: number }): Promise<void>;
+  /**
+   * Answers /readyz with 503 for `notReadyMs`, then stops accepting connections, gives requests in
+   * flight up to `graceMs` to finish, and closes the rest and the store (both default 0).
+   */
+  close(options?: { graceMs?: number; notReadyMs?: number }): Promise<void>;
 }
 
 /** How long start-up waits for the store's first answer before serving anyway (with 503s until it answers). */
@@ -98,6 +102,8 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   // Rules that can never grant and the like: the config is valid, but an admin wants to know.
   for (const w of loaded.warnings) log.warn(`config: ${w.path}: ${w.message}`);
 
+  // A base directory given by the caller (the demo, tests) is where keys are meant to be.
+  if (options.baseDir === undefined) refuseMovedKeys(config, baseDir);
   const keys = await loadOrCreateSigningKeys(keyFilePaths(config.signing, baseDir));
   if (keys.created) log.info('generated a new signing key and certificate', { cert: config.signing.cert });
   for (const warning of keys.warnings) log.warn(warning);
@@ -182,7 +188,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     metrics,
   });
 
-  // Before the public listener: a metrics address that is taken stops the start with nothing open.
+  // Before the public listener: a metrics address that is taken stops the start before it listens.
   const metricsServer = config.metrics.listen === undefined ? undefined : await startMetricsServer(config.metrics.listen, metrics, log);
   const server = options.server ?? createServer();
   if (options.attach) options.attach(app);
@@ -194,10 +200,17 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     res.on('close', () => inFlight.delete(res));
   });
   if (!server.listening) {
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(options.port, options.host ?? process.env.HOST, () => done());
-    });
+    try {
+      await new Promise<void>((done, fail) => {
+        server.once('error', fail);
+        server.listen(options.port, options.host ?? process.env.HOST, () => done());
+      });
+    } catch (e) {
+      // Nothing is left open by a start that failed.
+      await metricsServer?.close();
+      await store.close();
+      throw e;
+    }
   }
   const address = server.address() as AddressInfo;
   const listenUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -210,15 +223,19 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     entityId,
     store,
     ...(metricsServer && { metricsUrl: metricsServer.url }),
-    async close({ graceMs = 0 } = {}) {
-      // Draining: /readyz answers 503 so that load balancers stop sending, answers close their
-      // connections, and requests in flight get up to graceMs to finish.
+    async close({ graceMs = 0, notReadyMs = 0 } = {}) {
+      // Draining: first /readyz answers 503 for notReadyMs while requests are still served, so
+      // that load balancers stop sending; then no new connections, answers close theirs, and
+      // requests in flight get up to graceMs to finish.
       lifecycle.draining = true;
+      if (notReadyMs > 0) await new Promise((r) => setTimeout(r, notReadyMs));
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeIdleConnections();
       for (const res of inFlight) {
         if (!res.headersSent) res.setHeader('Connection', 'close');
-        res.on('finish', () => res.socket?.end());
+        // Node detaches the socket before 'finish' listeners run: keep it from now.
+        const socket = res.socket;
+        res.on('finish', () => socket?.end());
       }
       const cut = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

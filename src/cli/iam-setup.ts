@@ -17,6 +17,7 @@ import { cloudFormationTemplate, iamSetupJson, planIamSetup, type AccountSetup }
 import { idpEntityId, publicBaseUrl } from '../config/derived.ts';
 import { configSource, loadConfigFrom } from './config-source.ts';
 import type { CliValues, Io } from './main.ts';
+import { refuseMovedKeys } from '../config/moved-keys.ts';
 
 const FORMATS = ['cloudformation', 'json'] as const;
 
@@ -24,6 +25,7 @@ export async function iamSetupCommand(values: CliValues, io: Io): Promise<number
   const format = values.format ?? 'cloudformation';
   if (!(FORMATS as readonly string[]).includes(format)) throw fail.badRequest('iam_setup_usage', `--format must be ${FORMATS.join(' or ')}.`);
   const { config, rules, baseDir } = await loadConfigFrom(configSource(values.config));
+  refuseMovedKeys(config, baseDir);
 
   const keys = await loadOrCreateSigningKeys(keyFilePaths(config.signing, baseDir));
   if (keys.created) io.err(`generated ${config.signing.key} and ${config.signing.cert}`);

@@ -13,6 +13,7 @@ import { DECRYPTION_CERT_NAME } from '../connectors/saml/encryption.ts';
 import { idpEntityId, publicBaseUrl } from '../config/derived.ts';
 import { configSource, loadConfigFrom } from './config-source.ts';
 import type { Io } from './main.ts';
+import { refuseMovedKeys } from '../config/moved-keys.ts';
 
 function describe(label: string, pem: string): string {
   const cert = new X509Certificate(pem);
@@ -67,6 +68,7 @@ function decryptionKey(config: Config): ManagedKey {
 
 export async function keysCommand(flag: string | undefined, action: string | undefined, io: Io, options: { decryption?: boolean } = {}): Promise<number> {
   const { config, baseDir } = await loadConfigFrom(configSource(flag));
+  refuseMovedKeys(config, baseDir);
   const managed = options.decryption ? decryptionKey(config) : signingKey(config);
   const { files } = managed;
   const paths = keyFilePaths(files, baseDir);

@@ -19,10 +19,13 @@ function port(env: NodeJS.ProcessEnv): number {
  */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
+/** How long /readyz says "not ready" before new connections are refused: load balancers' probes notice it. */
+export const SHUTDOWN_NOT_READY_MS = 2000;
+
 export async function serveCommand(flag: string | undefined, io: Io): Promise<number> {
   const log = createLogger({ level: levelFromEnv(process.env.LOG_LEVEL) });
   const source = configSource(flag);
-  let close: (options: { graceMs: number }) => Promise<void>;
+  let close: (options: { graceMs: number; notReadyMs: number }) => Promise<void>;
   if (source.kind === 'demo') {
     // Only the demo loads the demo (and its stand-ins): a real configuration never does.
     const { startDemo } = await import('../dev/demo.ts');
@@ -42,8 +45,8 @@ export async function serveCommand(flag: string | undefined, io: Io): Promise<nu
     // A second signal while draining (Ctrl-C twice) stops at once.
     if (stopping) process.exit(1);
     stopping = true;
-    log.info('shutting down: no new connections, finishing the requests in flight', { signal, graceMs: SHUTDOWN_GRACE_MS });
-    await close({ graceMs: SHUTDOWN_GRACE_MS }).catch(() => undefined);
+    log.info('shutting down: not ready, then no new connections, finishing the requests in flight', { signal, notReadyMs: SHUTDOWN_NOT_READY_MS, graceMs: SHUTDOWN_GRACE_MS });
+    await close({ graceMs: SHUTDOWN_GRACE_MS, notReadyMs: SHUTDOWN_NOT_READY_MS }).catch(() => undefined);
     log.info('stopped', { signal });
     process.exit(0);
   };

@@ -9,7 +9,8 @@ import type { PassportConnector } from './passport/passport-connector.ts';
 export type UpstreamConnector = OidcConnector | SamlConnector | PassportConnector;
 
 /**
- * Where a connector's provider sends the person back: the OIDC callback or the SAML ACS. The one
+ * Where a connector's provider sends the person back: the OIDC callback, the SAML ACS, or a
+ * `type: passport` strategy's callback. The one
  * place this is computed, for the connector's configuration and for the routes.
  */
 export function callbackUrl(publicUrl: string, connector: { type: UpstreamConnector['type']; id: string }): string {

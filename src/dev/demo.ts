@@ -50,7 +50,7 @@ export interface RunningDemo {
   samlIdp: DevSamlIdp;
   banner: string;
   /** Closes every server; Hatrack first, giving requests in flight up to `graceMs` (default 0). */
-  close(options?: { graceMs?: number }): Promise<void>;
+  close(options?: { graceMs?: number; notReadyMs?: number }): Promise<void>;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -101,8 +101,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const held = holdRequests(brokerServer);
   const oidcPort = options.port === 0 ? await freePort(host) : brokerPort + 1;
   const awsPort = options.port === 0 ? 0 : brokerPort + 2;
-  const closers: Array<(options: { graceMs?: number }) => Promise<void>> = [];
-  const closeAll = async (options: { graceMs?: number } = {}) => {
+  const closers: Array<(options: { graceMs?: number; notReadyMs?: number }) => Promise<void>> = [];
+  const closeAll = async (options: { graceMs?: number; notReadyMs?: number } = {}) => {
     for (const close of closers.reverse()) await close(options).catch(() => undefined);
   };
 

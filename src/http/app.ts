@@ -74,12 +74,13 @@ export function createApp(deps: AppDeps): express.Express {
 
   const router = express.Router();
   router.use(assignRequestId);
-  router.use(securityHeaders({ formActionOrigins: deps.formActionOrigins, https }));
-  router.use('/static', express.static(publicDir, { index: false, maxAge: '1h' }));
+  // While draining, no answer keeps its connection open (static files included).
   router.use((_req: Request, res: Response, next: NextFunction) => {
     if (deps.lifecycle.draining) res.set('Connection', 'close');
     next();
   });
+  router.use(securityHeaders({ formActionOrigins: deps.formActionOrigins, https }));
+  router.use('/static', express.static(publicDir, { index: false, maxAge: '1h' }));
   router.use(metaRoutes({
     idpMetadataXml: deps.idpMetadataXml, store: deps.store, lifecycle: deps.lifecycle,
     connectors: [...deps.connectors.values()],

@@ -4,8 +4,8 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Clock } from '../clock.ts';
 import type { UpstreamConnector } from '../connectors/upstream.ts';
-import { PENDING_LOGIN_TTL_MS } from '../connectors/connector.ts';
-import { fail, isHatrackError, type HatrackError } from '../errors.ts';
+import { fail } from '../errors.ts';
+import { refusal } from './strategies/outcome.ts';
 import type { Identity } from '../identity.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -36,28 +36,6 @@ export interface AuthRouteDeps {
   metrics: Metrics;
 }
 
-/** A strategy's `fail`: its challenge when it is a HatrackError, else one plain refusal (its text is the strategy's, not shown). */
-function refusal(connector: string, challenge: unknown): HatrackError {
-  if (isHatrackError(challenge)) return challenge;
-  const message = typeof (challenge as { message?: unknown } | undefined)?.message === 'string' ? (challenge as { message: string }).message : 'no reason given';
-  return fail.unauthenticated('login_refused', 'The sign-in service did not sign you in. Please try again.', `connector ${connector}: ${message.slice(0, 200)}`);
-}
-
-/**
- * A strategy's `error` that is not Hatrack's. passport strategies name what the provider refused
- * (`AuthorizationError`: the callback's `error`; `TokenError`: the code at the token endpoint):
- * those are refused sign-ins; anything else is the provider unreachable or answering wrongly. Its
- * text goes to the log only.
- */
-function strategyError(connector: string, e: unknown): HatrackError {
-  const message = e instanceof Error ? e.message : String(e);
-  const detail = `connector ${connector}: ${e instanceof Error ? e.name : 'error'}: ${message.split('\n')[0]!.slice(0, 200)}`;
-  if (e instanceof Error && (e.name === 'AuthorizationError' || e.name === 'TokenError')) {
-    return fail.unauthenticated('login_refused', 'The sign-in service did not sign you in. Please try again.', detail);
-  }
-  return fail.upstream('login_provider_error', 'The sign-in service could not be reached or did not answer as expected. Try again in a moment.', detail);
-}
-
 function destroy(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
 }
@@ -79,16 +57,8 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const returnTo = safeReturnTo(req.query.returnTo);
     const step: LoginStep = { loginStep: { kind: 'start', returnTo } };
     res.set('Cache-Control', 'no-store');
-    // A `type: passport` strategy keeps its own login state (in the session); Hatrack keeps only
-    // where to go afterwards. The others save their login and bind it to this browser themselves.
-    if (connector.type === 'passport') {
-      req.session.loginReturnTo = returnTo;
-      req.session.cookie.maxAge = PENDING_LOGIN_TTL_MS;
-    }
-    await deps.passport.authenticate(connector.id, step, (err, _identity, info) => {
-      if (!err) next(refusal(connector.id, info));
-      else next(isHatrackError(err) ? err : strategyError(connector.id, err));
-    }, req, res, next);
+    // The strategy saves the login, binds it to this browser and redirects to the provider.
+    await deps.passport.authenticate(connector.id, step, (err, _identity, info) => next(err ?? refusal(connector.id, info)), req, res, next);
   });
 
   /** The provider's answer: the strategy verifies it, then the identity is signed in here. */
@@ -96,18 +66,32 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const connector = connectorFor(req.params.connector);
     if (connector.type !== type) throw fail.notFound('unknown_connector', 'There is no such sign-in method.');
     const step: LoginStep = { loginStep: { kind: 'callback' } };
-    await deps.passport.authenticate(connector.id, step, async (err, identity, info) => {
-      try {
-        if (err) throw isHatrackError(err) ? err : strategyError(connector.id, err);
-        if (!identity) throw refusal(connector.id, info);
-        const returnTo = type === 'passport' ? req.session.loginReturnTo : (info as { returnTo?: string } | undefined)?.returnTo;
-        await completeSignIn(req, identity as Identity, deps);
-        res.redirect(303, `${deps.publicUrl}${safeReturnTo(returnTo)}`);
-      } catch (e) {
-        signInRefused(req, connector.id, e, deps);
-        next(e);
+    const refused = (e: unknown) => {
+      signInRefused(req, connector.id, e, deps);
+      next(e);
+    };
+    try {
+      // Cheap refusal first (C2): an OIDC answer this browser did not ask for is refused before
+      // the provider's configuration is needed, even while the provider is down.
+      if (type === 'oidc') {
+        const states = new URL(req.originalUrl, deps.publicOrigin).searchParams.getAll('state');
+        if (states.length !== 1 || states[0] !== req.session.loginState) {
+          throw fail.unauthenticated('login_state_mismatch', 'This sign-in was not started in this browser, or it was already used. Please sign in again.');
+        }
       }
-    }, req, res, next);
+      await deps.passport.authenticate(connector.id, step, async (err, identity, info) => {
+        try {
+          if (err) throw err;
+          if (!identity) throw refusal(connector.id, info);
+          await completeSignIn(req, identity as Identity, deps);
+          res.redirect(303, `${deps.publicUrl}${safeReturnTo((info as { returnTo?: string } | undefined)?.returnTo)}`);
+        } catch (e) {
+          refused(e);
+        }
+      }, req, res, next);
+    } catch (e) {
+      refused(e);
+    }
   };
   router.get('/oidc/:connector/callback', callbackLimit, callback('oidc'));
   router.get('/auth/:connector/callback', callbackLimit, callback('passport'));

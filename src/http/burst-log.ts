@@ -20,7 +20,7 @@ const SAMPLE = 5;
 export interface BurstLog {
   /** Logs `msg` unless a line with the same `key` was logged in this window; then counts it. */
   log(level: BurstLevel, key: string, msg: string, fields: Fields): void;
-  /** Writes the pending summaries now (at shutdown, and in tests). */
+  /** Writes the pending summaries now (for tests; a summary pending at exit is lost, its first line is not). */
   flush(): void;
 }
 

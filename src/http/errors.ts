@@ -37,7 +37,7 @@ export function errorHandler(deps: { log: Logger; render: Renderer; base: string
   const burst = burstLog(deps.log);
   // Express recognises error middleware by its four parameters.
   return (e: unknown, req: Request, res: Response, _next: NextFunction) => {
-    // The request's id (request-meta.ts): the reference people quote is the one in every log line of it.
+    // The request's id (request-meta.ts): the reference people quote is the one in this log line and its audit events.
     const reference = typeof res.locals.requestId === 'string' ? res.locals.requestId : randomBytes(6).toString('hex');
     const known = isHatrackError(e) ? e : fromParserError(e);
     const error = known ?? new HatrackError('internal', 500, 'Something went wrong on our side.');

@@ -80,15 +80,20 @@ export function passwordRoutes(deps: PasswordRouteDeps): Router {
   router.post('/login/:connector', onlyPassword, byAddress, byUsername, csrf, async (req, res, next) => {
     const connector = connectorOf(req)!;
     await deps.passport.authenticate(connector.id, {}, async (err, identity, challenge) => {
+      if (!err && !identity) {
+        // Refused: the form again, with the one message for every cause.
+        const refusal = isHatrackError(challenge) ? challenge : fail.unauthenticated('ldap_invalid_credentials', 'The username or password is not right.');
+        signInRefused(req, connector.id, refusal, deps);
+        deps.log.warn('password sign-in refused', { connector: connector.id, errorCode: refusal.code, detail: refusal.detail });
+        try {
+          form(req, res, connector, refusal);
+        } catch (e) {
+          next(e);
+        }
+        return;
+      }
       try {
         if (err) throw err;
-        if (!identity) {
-          const refusal = isHatrackError(challenge) ? challenge : fail.unauthenticated('ldap_invalid_credentials', 'The username or password is not right.');
-          signInRefused(req, connector.id, refusal, deps);
-          deps.log.warn('password sign-in refused', { connector: connector.id, errorCode: refusal.code, detail: refusal.detail });
-          form(req, res, connector, refusal);
-          return;
-        }
         const returnTo = safeReturnTo(field(req, 'returnTo'));
         await completeSignIn(req, identity as Identity, deps);
         res.redirect(303, `${deps.publicUrl}${returnTo}`);

@@ -11,7 +11,8 @@ import type { Clock } from '../clock.ts';
 import type { PendingLogin } from '../connectors/connector.ts';
 import type { UpstreamConnector } from '../connectors/upstream.ts';
 import type { SamlConnector } from '../connectors/saml/index.ts';
-import { fail, type HatrackError } from '../errors.ts';
+import { fail } from '../errors.ts';
+import { refusal } from './strategies/outcome.ts';
 import type { Identity } from '../identity.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -86,7 +87,7 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
     await deps.passport.authenticate(connector.id, step, async (err, identity, info) => {
       try {
         if (err) throw err;
-        if (!identity) throw info as HatrackError;
+        if (!identity) throw refusal(connector.id, info);
         await signInFromResponse(req, res, connector, identity as Identity, info as AcsOutcome);
       } catch (e) {
         signInRefused(req, connector.id, e, deps);

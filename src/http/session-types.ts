@@ -9,8 +9,6 @@ declare module 'express-session' {
     csrf?: string;
     /** `state` of the login this browser started; the callback must present the same (O14). */
     loginState?: string;
-    /** Where to continue after a `type: passport` login, whose state is its strategy's own. */
-    loginReturnTo?: string;
     /** When the sign-in ends, ms since the epoch: absolute, however active the session is. */
     expiresAt?: number;
     /** Names this sign-in, so that its logout ends the CLI tokens approved in it. */

@@ -35,6 +35,7 @@ export async function checkOnline(loaded: LoadedConfig): Promise<ConfigProblem[]
       // The IdP is configured by value; what the network can tell is that its sign-in URL answers.
       try {
         const res = await probeFetch(c.idpSsoUrl);
+        await res.body?.cancel();
         return res.status >= 500 ? [{ path: at(i, 'idpSsoUrl'), message: `answers ${res.status}` }] : [];
       } catch (e) {
         return [{ path: at(i, 'idpSsoUrl'), message: `does not answer: ${unreachable(e)}` }];

@@ -199,7 +199,8 @@ export class RedisStore implements Store {
   }
 
   async readLatest(key: string, count: number, before?: string): Promise<LogEntry[]> {
-    if (before !== undefined && !/^\d{1,20}-\d{1,20}$/.test(before)) return [];
+    // Stream ids are two unsigned 64-bit numbers; anything else names no entry.
+    if (before !== undefined && !/^\d{1,19}-\d{1,19}$/.test(before)) return [];
     const reply = await this.#run('readLatest', (c) =>
       c.xRevRange(this.#prefix + key, before === undefined ? '+' : `(${before}`, '-', { COUNT: Math.max(0, count) }));
     return (reply ?? []).map((r) => ({ id: r.id, entry: String(r.message.entry ?? '') }));
@@ -244,7 +245,12 @@ export class RedisStore implements Store {
         case 'cluster':
           client = createCluster({
             rootNodes: where.nodes.map((url) => ({ url })),
-            defaults: { ...connection, pingInterval: PING_INTERVAL_MS },
+            // The connections to the discovered nodes are made from `defaults` alone: they get
+            // the nodes' credentials and TLS from here, not from the URLs.
+            defaults: {
+              ...connection, ...clusterCredentials(where.nodes), pingInterval: PING_INTERVAL_MS,
+              socket: { ...connection.socket, ...(where.nodes[0]!.startsWith('rediss:') && { tls: true as const }) },
+            },
             // A node that went away is looked up again soon: its replica may have taken its slots
             // (node-redis waits 5 s by default, longer than a failover takes).
             topologyRefreshOnReconnectionAttemptStrategy: TOPOLOGY_REFRESH_MS,
@@ -269,9 +275,18 @@ export class RedisStore implements Store {
       if (client === this.#client) this.#handshakeSince = performance.now();
     });
     client.on('ready', () => this.#onClientReady(client));
-    client.connect().catch(() => {
-      // Rejects only when the client is closed or replaced while connecting; failures on the way
-      // were reported through 'error' and retried by the reconnect strategy.
+    client.connect().catch((err: unknown) => {
+      // A single server's client rejects only when it is closed or replaced while connecting:
+      // failures on the way were reported through 'error' and retried by the reconnect strategy.
+      // A cluster or sentinel client gives up when none of the nodes it was given answers
+      // (RootNodesUnavailableError): a new one tries again, after the backoff.
+      if (where.kind === 'standalone' || client !== this.#client || this.#closed) return;
+      this.#beginOutage(describeError(err));
+      setTimeout(() => {
+        if (client !== this.#client || this.#closed) return;
+        this.#client = this.#open();
+        client.destroy();
+      }, backoff(4, this.#maxReconnectDelayMs)).unref();
     });
     return client;
   }
@@ -311,7 +326,9 @@ export class RedisStore implements Store {
       const stuckAnswering = timedOut && client.isReady && this.#lastSuccessAt < startedAt;
       const stuckHandshake = !client.isReady && this.#handshakeSince !== undefined &&
         now - this.#handshakeSince > this.#connectTimeoutMs + this.#commandTimeoutMs;
-      if ((stuckAnswering || stuckHandshake) && now - this.#lastRecycleAt > this.#connectTimeoutMs + this.#commandTimeoutMs) {
+      // A cluster or sentinel client holds many connections and finds a dead one by its own
+      // pings (pingInterval); replacing it for one slow node would fail the calls to the others.
+      if (this.#where.kind === 'standalone' && (stuckAnswering || stuckHandshake) && now - this.#lastRecycleAt > this.#connectTimeoutMs + this.#commandTimeoutMs) {
         this.#recycle(stuckAnswering ? 'no answer on an open connection' : 'connection handshake not completing');
       }
     }
@@ -422,6 +439,15 @@ function hostOf(url: string): string {
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw misconfigured('the URL must start with redis:// or rediss://');
   return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}`;
+}
+
+/** The user and password of a cluster's nodes, from the first node's URL. */
+function clusterCredentials(nodes: readonly string[]): { username?: string; password?: string } {
+  const first = new URL(nodes[0]!);
+  return {
+    ...(first.username !== '' && { username: decodeURIComponent(first.username) }),
+    ...(first.password !== '' && { password: decodeURIComponent(first.password) }),
+  };
 }
 
 /** Where the store points, for log lines: hosts and ports only. */

@@ -50,9 +50,14 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-export async function startRedisCluster(): Promise<RedisCluster> {
+/** Six free ports for a cluster, the first three its primaries' (to point a store at before it starts). */
+export async function clusterPorts(): Promise<number[]> {
+  return Promise.all(Array.from({ length: 6 }, () => freePort()));
+}
+
+export async function startRedisCluster(ports?: number[]): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'hatrack-redis-cluster-'));
-  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  ports ??= await clusterPorts();
   const servers = await Promise.all(ports.map((p) => startServer(dir, p, [
     '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${p}.conf`), '--cluster-node-timeout', '1000',
     // A replica may take over however long it has been apart from its primary: this cluster only runs for a test.
@@ -67,7 +72,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   return {
     nodes: ports.slice(0, 3).map((p) => `redis://127.0.0.1:${p}`),
     async failPrimaryOf(key) {
-      const slot = Number(await cli(ports[0]!, 'CLUSTER', 'KEYSLOT', key));
+      const slot = Number(await cli(ports![0]!, 'CLUSTER', 'KEYSLOT', key));
       /** The live primary serving `slot`, as `port`, from a node's view. */
       const primaryOf = async (asking: number): Promise<number | undefined> => {
         const nodes = await cli(asking, 'CLUSTER', 'NODES').catch(() => '');

@@ -27,7 +27,7 @@ export async function probeOidc(connector: OidcConnector, redirectUri: string): 
   const jwksUri = config.serverMetadata().jwks_uri!;
   try {
     const res = await probeFetch(jwksUri);
-    const keys = res.ok ? ((await res.json()) as { keys?: Array<{ kty?: string; alg?: string; use?: string }> }).keys : undefined;
+    const keys = res.ok ? ((await res.json()) as { keys?: Array<{ kty?: string; alg?: string; use?: string }> }).keys : await res.body?.cancel();
     if (!Array.isArray(keys)) problems.push({ setting: 'issuer', message: `the provider's JWKS (${jwksUri}) answered ${res.status} without keys` });
     else if (!keys.some((k) => (k.alg === undefined ? k.kty === keyTypeOf(o.idTokenAlg) : k.alg === o.idTokenAlg) && k.use !== 'enc')) {
       problems.push({ setting: 'idTokenAlg', message: `the provider's JWKS has no key for ${o.idTokenAlg}` });

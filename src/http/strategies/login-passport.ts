@@ -43,7 +43,7 @@ export function loginPassport(deps: LoginPassportDeps): LoginPassport {
   };
   for (const c of deps.upstream.values()) {
     if (c.type === 'saml') use(c.id, new SamlLoginStrategy(c, deps));
-    if (c.type === 'passport') use(c.id, new GenericLoginStrategy(c, callbackUrl(deps.publicUrl, c)));
+    if (c.type === 'passport') use(c.id, new GenericLoginStrategy(c, callbackUrl(deps.publicUrl, c), deps.store));
   }
   for (const c of deps.password.values()) use(c.id, new PasswordStrategy(c));
 

@@ -22,11 +22,15 @@ import * as client from 'openid-client';
 import { Strategy as OpenIdStrategy, type AuthenticateOptions } from 'openid-client/passport';
 import type { StrategyCreated, StrategyCreatedStatic } from 'passport';
 import type { OidcConnector } from '../../connectors/oidc/oidc-connector.ts';
-import { isHatrackError } from '../../errors.ts';
+import { HatrackError, isHatrackError } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
 import { beginLogin, takeBoundLogin } from '../login-state.ts';
 import { callbackUrl } from '../../connectors/upstream.ts';
 import type { LoginStep } from './login-step.ts';
+
+function internal(e: unknown): HatrackError {
+  return new HatrackError('internal', 500, 'Something went wrong on our side.', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+}
 
 /** Where the library reads and writes its login state on the request object it is given. */
 const LIBRARY_STATE = 'oidc-login';
@@ -65,7 +69,8 @@ export class OidcLoginStrategy extends OpenIdStrategy {
 
   constructor(config: client.Configuration, connector: OidcConnector, deps: OidcStrategyDeps) {
     super({ config, name: connector.id, sessionKey: LIBRARY_STATE }, (tokens, verified) => {
-      connector.identityFromTokens(tokens).then((identity) => verified(null, identity), (e: unknown) => verified(e));
+      // A failure here is the identity's (a HatrackError) or a bug (500), never the token request's.
+      connector.identityFromTokens(tokens).then((identity) => verified(null, identity), (e: unknown) => verified(isHatrackError(e) ? e : internal(e)));
     });
     this.connector = connector;
     this.deps = deps;

@@ -23,6 +23,7 @@ import type { AuthenticateOptions, StrategyCreated, StrategyCreatedStatic } from
 import type { SamlConnector } from '../../connectors/saml/saml-connector.ts';
 import type { SecondVerifier } from '../../connectors/saml/acs.ts';
 import { isWellFormedState } from '../../connectors/connector.ts';
+import { callbackUrl } from '../../connectors/upstream.ts';
 import { fail } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
 import { beginLogin, takePendingLogin } from '../login-state.ts';
@@ -30,6 +31,7 @@ import type { LoginStep } from './login-step.ts';
 
 export interface SamlStrategyDeps {
   store: Store;
+  publicUrl: string;
   publicOrigin: string;
 }
 
@@ -80,7 +82,7 @@ export class SamlLoginStrategy extends MultiSamlStrategy {
   }
 
   async start(this: Created, req: Request, returnTo: string | undefined): Promise<void> {
-    const { pending } = await this.connector.prepareLogin({ redirectUri: this.connector.options.acsUrl, ...(returnTo !== undefined && { returnTo }) });
+    const { pending } = await this.connector.prepareLogin({ redirectUri: callbackUrl(this.deps.publicUrl, this.connector), ...(returnTo !== undefined && { returnTo }) });
     const run: Created = Object.create(this);
     run.redirect = (url: string) => {
       beginLogin(req, this.deps.store, pending).then(() => this.redirect(url, 303), (e: unknown) => this.error(e instanceof Error ? e : new Error(String(e))));

@@ -109,6 +109,16 @@ describe('type: passport with passport-openidconnect', () => {
     expect(victim.cookies(new URL(broker.url).origin).has('hatrack')).toBe(false);
   });
 
+  it('C4 a callback is used once: the same answer again, from the same browser, signs no one in', async () => {
+    const person = people.find((p) => p.username === 'alice')!;
+    const browser = new HeadlessBrowser();
+    const start = await browser.follow(`${broker.url}login/corp`, `${broker.url}auth/`);
+    await start.response.text();
+    const back = await browser.follow(start.url, `${broker.url}auth/`, { form: { prompt: 'login', login: 'alice', password: person.password } });
+    const [first, second] = await Promise.all([browser.request(back.url), browser.request(back.url)]);
+    expect([first.status, second.status].sort()).toEqual([303, 401]);
+  });
+
   it('a callback without its code is refused, not taken for the start of a new login', async () => {
     const browser = new HeadlessBrowser();
     const start = await browser.follow(`${broker.url}login/corp`, `${broker.url}auth/`);

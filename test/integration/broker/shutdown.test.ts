@@ -44,6 +44,19 @@ describe('stopping', () => {
     await broker.stop();
   });
 
+  it('says "not ready" while it still serves, before it refuses connections', async () => {
+    const broker = await startTestBroker(await testKeys());
+    const closing = broker.hatrack.close({ notReadyMs: 500 });
+    await new Promise((r) => setTimeout(r, 100));
+    const ready = await fetch(`${broker.listenUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ reason: 'shutting down' });
+    expect((await fetch(`${broker.listenUrl}/healthz`)).status).toBe(200);
+    await closing;
+    await expect(fetch(`${broker.listenUrl}/healthz`)).rejects.toThrow();
+    await broker.stop();
+  });
+
   it('cuts a request that does not finish within the grace period', async () => {
     const broker = await startTestBroker(await testKeys());
     const { hostname, port } = new URL(broker.listenUrl);
@@ -82,7 +95,7 @@ describe('stopping', () => {
     inFlight.finish();
     expect(await inFlight.answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(await exited).toBe(0);
-    expect(log).toContain('shutting down: no new connections, finishing the requests in flight');
+    expect(log).toContain('shutting down: not ready, then no new connections, finishing the requests in flight');
     expect(log).toContain('"msg":"stopped"');
   }, 90_000);
 });

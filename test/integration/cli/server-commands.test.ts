@@ -105,6 +105,17 @@ describe('hatrack keys', () => {
     expect(existsSync(join(elsewhere, 'certs'))).toBe(false);
   });
 
+  it('refuses to make a new key when the key is still where relative paths used to point (the working directory)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    writeFileSync(join(home, 'hatrack.yaml'), goodConfig);
+    const old = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
+    expect((await hatrack(['keys'], { cwd: old })).code).toBe(0);
+    const r = await hatrack(['keys', '--config', join(home, 'hatrack.yaml')], { cwd: old, env: { OKTA_SECRET: 'x' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`signing.key (certs/hatrack.key) is read relative to the configuration file's folder (${home})`);
+    expect(existsSync(join(home, 'certs'))).toBe(false);
+  });
+
   it('--decryption does the same for the SAML decryption key, apart from the signing key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hatrack-cli-'));
     const show = await hatrack(['keys', '--decryption'], { cwd: dir });

@@ -7,7 +7,7 @@ import { isHatrackError } from '../../../src/errors.ts';
 import type { RedisStore } from '../../../src/store/redis.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { describeStoreContract } from '../../unit/store/contract.ts';
-import { startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinel } from '../../support/redis-topologies.ts';
+import { clusterPorts, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinel } from '../../support/redis-topologies.ts';
 import { ready, redisStore, sleep, uniquePrefix } from './helpers.ts';
 
 let cluster: RedisCluster;
@@ -89,6 +89,25 @@ async function failOverUnderLoad(store: RedisStore, key: string, fail: () => Pro
   expect(backAt, 'calls succeed again').toBeDefined();
   expect(backAt! - failedOverAt, 'ms from the failover until calls succeed again').toBeLessThan(5000);
 }
+
+describe('a cluster that is not up yet', () => {
+  it('a store made before the cluster answers 503 until it is up, then serves by itself', async () => {
+    const ports = await clusterPorts();
+    const store = redisStore({ cluster: { nodes: ports.slice(0, 3).map((p) => `redis://127.0.0.1:${p}`) }, keyPrefix: uniquePrefix() });
+    let late: RedisCluster | undefined;
+    try {
+      await expect(store.ping()).rejects.toMatchObject({ code: 'store_unavailable' });
+      await sleep(1000);
+      late = await startRedisCluster(ports);
+      const upAt = performance.now();
+      await ready(store);
+      expect(performance.now() - upAt, 'ms from the cluster being up to the store serving').toBeLessThan(10_000);
+    } finally {
+      await store.close();
+      await late?.stop();
+    }
+  }, 60_000);
+});
 
 describe('failover under load', () => {
   it('a Redis Cluster: the primary of the slot dies, its replica takes over, the store follows', async () => {

@@ -1,7 +1,7 @@
 // An OIDC connector as a passport Strategy: openid-client's own (`openid-client/passport`), which
 // builds the authorization request (PKCE S256 included), redeems the code and validates the token
 // response, with Hatrack's connector steps around it. The subclass exists for these cases:
-// - O14, O15: the stock strategy sends `state` only to providers without PKCE and `nonce` only in
+// - O7, O14: the stock strategy sends `state` only to providers without PKCE and `nonce` only in
 //   the implicit and hybrid flows; Hatrack sends and checks both on every login
 //   (authorizationRequestParams → connector.authorizationParameters).
 // - O14, O20, R6: the stock strategy keeps its login state in `req.session`, read and deleted
@@ -9,8 +9,8 @@
 //   on the process whose session save won. Hatrack keeps it in the shared Store, bound to the
 //   browser and consumed once (login-state.ts); the library is handed that state in the shape it
 //   reads, on a request object of its own, and never writes the real session.
-// - O1–O7, O21 (issuer parameter, error, duplicated or extra parameters, login age): checked by
-//   connector.checkCallback before the library sends anything to the token endpoint.
+// - O14, O15, O17 (state, the issuer parameter, `error=`, repeated or extra parameters, login
+//   age): checked by connector.checkCallback before the library sends anything to the token endpoint.
 // - A callback without a code is refused: the stock strategy would take it for the start of a new
 //   login. Which step a request is comes from its route, never from its parameters.
 // - The token request's redirect_uri is the one sent at the start, not one rebuilt from the

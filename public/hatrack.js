@@ -6,7 +6,8 @@ document.addEventListener('click', async (event) => {
   if (!button) return;
   const source = document.getElementById(button.getAttribute('data-copy'));
   if (!source) return;
-  const text = source.textContent;
+  // A link is copied as the absolute address it points to, the way a bookmark keeps it.
+  const text = button.hasAttribute('data-copy-href') && source instanceof HTMLAnchorElement ? source.href : source.textContent;
   try {
     await navigator.clipboard.writeText(text);
   } catch {

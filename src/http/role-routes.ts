@@ -18,6 +18,7 @@ import type { Clock } from '../clock.ts';
 import type { LoginChoice } from './password-routes.ts';
 import { requestMeta, who } from './request-meta.ts';
 import type { AuditLog } from '../audit/audit.ts';
+import { safeReturnTo } from './return-to.ts';
 
 export interface RoleRouteDeps {
   audit: AuditLog;
@@ -47,12 +48,17 @@ function hours(seconds: number): string {
 }
 
 /** Grants grouped by account, in rule order, for the picker. */
+/** The bookmarkable path of a grant: `/r/<account alias or id>/<role name>` (role names are unique in an account). */
+function roleLinkPath(g: Grant): string {
+  return `/r/${encodeURIComponent(g.accountAlias ?? g.accountId)}/${encodeURIComponent(g.roleName)}`;
+}
+
 function byAccount(grants: Grant[]) {
   const accounts = new Map<string, { id: string; alias?: string; filterText: string; grants: object[] }>();
   for (const g of grants) {
     let a = accounts.get(g.accountId);
     if (!a) accounts.set(g.accountId, (a = { id: g.accountId, alias: g.accountAlias, filterText: `${g.accountAlias ?? ''} ${g.accountId}`, grants: [] }));
-    a.grants.push({ ...g, hours: hours(g.sessionDuration), filterText: `${g.roleName} ${g.roleArn}` });
+    a.grants.push({ ...g, hours: hours(g.sessionDuration), filterText: `${g.roleName} ${g.roleArn}`, link: roleLinkPath(g) });
   }
   return [...accounts.values()];
 }
@@ -70,7 +76,8 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
     res.set('Cache-Control', 'no-store');
     const stored = req.session.identity;
     if (!stored) {
-      res.send(deps.render('login.njk', { title: 'Sign in', base: deps.base, connectors: deps.loginChoices, returnTo: '/' }));
+      // A bookmarked role link of a signed-out person comes back here first, to sign in and go on.
+      res.send(deps.render('login.njk', { title: 'Sign in', base: deps.base, connectors: deps.loginChoices, returnTo: safeReturnTo(req.query.returnTo) }));
       return;
     }
     const identity = fromStored(stored);
@@ -82,6 +89,30 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
       user: identity,
       csrf: csrfToken(req),
       accounts: byAccount(grants),
+    }));
+  });
+
+  // A bookmarkable link to a role's console. A GET assumes a role only when the browser says the
+  // person navigated there themselves — a bookmark or a typed URL, `Sec-Fetch-Site: none`, which
+  // no other site can make a browser send; any other request (a link on another site, an old
+  // browser that sends no such header) gets a one-click confirmation, a CSRF-protected POST (W5).
+  router.get('/r/:account/:role', roleLimit, async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const here = `/r/${encodeURIComponent(req.params.account as string)}/${encodeURIComponent(req.params.role as string)}`;
+    if (!req.session.identity) {
+      res.redirect(303, `${deps.base}/?returnTo=${encodeURIComponent(here)}`);
+      return;
+    }
+    const identity = signedIn(req);
+    const grant = deps.hats.grants(identity).find((g) => (g.accountAlias === req.params.account || g.accountId === req.params.account) && g.roleName === req.params.role);
+    if (!grant) throw fail.forbidden('role_not_granted', 'You are not allowed to wear that role.', `role link ${JSON.stringify(here.slice(0, 200))}`);
+    if (req.get('sec-fetch-site') === 'none') {
+      const url = await deps.hats.consoleUrl(identity, grant, meta(req));
+      res.redirect(303, url);
+      return;
+    }
+    res.send(deps.render('role-link.njk', {
+      title: `Open ${grant.roleName}`, base: deps.base, user: identity, csrf: csrfToken(req), grant, link: roleLinkPath(grant),
     }));
   });
 

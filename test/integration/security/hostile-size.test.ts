@@ -289,6 +289,7 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
     headers: { cookie: `hatrack-finish=${encodeURIComponent(shape(6000))}` } })),
   'POST /logout': () => [],
   'POST /aws/console': () => [],
+  'GET /r/:account/:role': () => [],
   'POST /aws/credentials': () => [],
   'POST /oauth/device/code': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a client_id of ${name}`, method: 'POST', path: '/oauth/device/code', headers: FORM,
     body: new URLSearchParams({ client_id: shape(8000) }).toString() })),

@@ -1,0 +1,70 @@
+// Bookmarkable role links (`/r/<account>/<role>`): opened by the person's own navigation — a
+// bookmark or a typed URL, `Sec-Fetch-Site: none` — they go straight to the console; from anywhere
+// else (another site's link, a browser that sends no such header) they ask first, with a
+// CSRF-protected POST, so no cross-site GET ever assumes a role (W5).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDemo, type TestDemo } from '../../support/demo.ts';
+import { signInAt } from '../../support/device-approval.ts';
+import type { HeadlessBrowser } from '../../support/oidc/browser.ts';
+import { passwordOf } from '../../e2e/flow.ts';
+
+let demo: TestDemo;
+let alice: HeadlessBrowser;
+let links: string[];
+beforeAll(async () => {
+  demo = await startTestDemo();
+  alice = await signInAt(demo.url, 'alice', passwordOf(demo, 'alice'));
+  const page = await (await alice.request(demo.url)).text();
+  links = [...page.matchAll(/class="role-link"[^>]* href="([^"]+)"/g)].map((m) => m[1]!);
+}, 60_000);
+afterAll(async () => {
+  await demo?.stop();
+});
+
+const consoleIssuances = () => demo.logLines.filter((l) => l.includes('"msg":"audit console issued"')).length;
+
+function open(browser: HeadlessBrowser, path: string, site?: string): Promise<Response> {
+  const cookie = [...browser.cookies(new URL(demo.url).origin)].map(([k, v]) => `${k}=${v}`).join('; ');
+  return fetch(new URL(path, demo.url), { redirect: 'manual', headers: { cookie, ...(site !== undefined && { 'sec-fetch-site': site }) } });
+}
+
+describe('role links', () => {
+  it('each role on the picker offers its link', () => {
+    expect(links).toEqual(expect.arrayContaining(['/r/prod/Admin']));
+    expect(links.every((l) => /^\/r\/[^/]+\/[^/]+$/.test(l))).toBe(true);
+  });
+
+  it('W5 opened from a bookmark or the address bar (Sec-Fetch-Site: none), it goes straight to the console', async () => {
+    const before = consoleIssuances();
+    const res = await open(alice, '/r/prod/Admin', 'none');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')!.startsWith(demo.standinUrl)).toBe(true);
+    expect(consoleIssuances()).toBe(before + 1);
+  });
+
+  for (const site of ['cross-site', 'same-site', 'same-origin', undefined]) {
+    it(`W5 opened from ${site ?? 'a browser that sends no Sec-Fetch-Site'}, it asks first and assumes nothing`, async () => {
+      const before = consoleIssuances();
+      const res = await open(alice, '/r/prod/Admin', site);
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      expect(page).toContain('data-testid="role-link-confirm"');
+      expect(page).toMatch(/<form method="post" action="\/aws\/console"/);
+      expect(page).toContain('name="_csrf"');
+      expect(consoleIssuances()).toBe(before);
+    });
+  }
+
+  it('signed out, it goes to sign-in and comes back to the link', async () => {
+    const res = await fetch(new URL('/r/prod/Admin', demo.url), { redirect: 'manual', headers: { 'sec-fetch-site': 'none' } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/?returnTo=%2Fr%2Fprod%2FAdmin');
+    const login = await (await fetch(new URL(res.headers.get('location')!, demo.url))).text();
+    expect(login).toContain('/login/demo?returnTo=%2Fr%2Fprod%2FAdmin');
+  });
+
+  it('a role that is not the person\'s is refused, however it is opened', async () => {
+    const bob = await signInAt(demo.url, 'bob', passwordOf(demo, 'bob'));
+    for (const site of ['none', 'cross-site']) expect((await open(bob, '/r/prod/Admin', site)).status).toBe(403);
+  });
+});

@@ -143,6 +143,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         client_id: DEMO_CLIENT_ID,
         client_secret: secrets.clientSecret,
         redirect_uris: [callbackUrl(loaded.config.publicUrl, { type: 'oidc', id: 'demo' })],
+        // Hatrack's signed-out page offers the provider's own logout, which comes back there.
+        post_logout_redirect_uris: [`${loaded.config.publicUrl}/signed-out`],
       }],
       people,
       log: log.child({ component: 'dev-oidc' }),

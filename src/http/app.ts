@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps): express.Express {
     sessionTtlSeconds: deps.sessionTtlSeconds, clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(authRoutes({
-    connectors: deps.connectors, passport, audit: deps.audit, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
+    connectors: deps.connectors, passport, render, base, audit: deps.audit, store: deps.store, tokens: deps.tokens, publicUrl, publicOrigin: url.origin,
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));

@@ -19,11 +19,15 @@ import type { LoginPassport } from './strategies/login-passport.ts';
 import type { LoginStep } from './strategies/login-step.ts';
 import type { AuditLog } from '../audit/audit.ts';
 import { requestMeta, who as whoOf } from './request-meta.ts';
+import { readCookie } from './cookies.ts';
+import type { Renderer } from './render.ts';
 
 export interface AuthRouteDeps {
   audit: AuditLog;
   connectors: ReadonlyMap<string, UpstreamConnector>;
   passport: LoginPassport;
+  render: Renderer;
+  base: string;
   store: Store;
   tokens: BrokerTokens;
   publicUrl: string;
@@ -40,8 +44,13 @@ function destroy(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
 }
 
+/** How long a sign-out makes the next sign-in in that browser ask the provider again. */
+const REAUTH_COOKIE_MS = 7 * 86_400_000;
+
 export function authRoutes(deps: AuthRouteDeps): Router {
   const router = Router();
+  const reauthCookie = `${deps.cookie.name}-reauth`;
+  const cookieOptions = { path: '/', httpOnly: true, secure: deps.cookie.secure, sameSite: 'lax' as const };
   // Starting and finishing a login are counted apart, so a flood of one cannot block the other.
   const loginLimit = rateLimit(deps.store, deps.clock, { bucket: 'login', limit: 30, windowMs: 60_000 });
   const callbackLimit = rateLimit(deps.store, deps.clock, { bucket: 'callback', limit: 30, windowMs: 60_000 });
@@ -55,7 +64,10 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   router.get('/login/:connector', loginLimit, async (req, res, next) => {
     const connector = connectorFor(req.params.connector);
     const returnTo = safeReturnTo(req.query.returnTo);
-    const step: LoginStep = { loginStep: { kind: 'start', returnTo } };
+    // Once, after a sign-out in this browser: the provider must ask again.
+    const reauthenticate = readCookie(req.get('cookie'), reauthCookie) !== undefined;
+    if (reauthenticate) res.clearCookie(reauthCookie, cookieOptions);
+    const step: LoginStep = { loginStep: { kind: 'start', returnTo, reauthenticate } };
     res.set('Cache-Control', 'no-store');
     // The strategy saves the login, binds it to this browser and redirects to the provider.
     await deps.passport.authenticate(connector.id, step, (err, _identity, info) => next(err ?? refusal(connector.id, info)), req, res, next);
@@ -104,9 +116,23 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     if (who && (req.body as Record<string, unknown> | undefined)?.everywhere === '1') await deps.tokens.endEverywhere(who.connector, who.subject);
     if (who) deps.audit.record({ event: 'logout', result: 'ok', ...whoOf(who), ...requestMeta(req, 'browser') });
     await destroy(req);
-    res.clearCookie(deps.cookie.name, { path: '/', httpOnly: true, secure: deps.cookie.secure, sameSite: 'lax' });
+    res.clearCookie(deps.cookie.name, cookieOptions);
+    // The next sign-in in this browser asks the provider to authenticate again (a shared machine
+    // can switch people); the cookie also names the connector, for the provider's own logout.
+    if (who) res.cookie(reauthCookie, who.connector, { ...cookieOptions, maxAge: REAUTH_COOKIE_MS });
     if (who) deps.log.info('signed out', { email: who.email });
-    res.redirect(303, `${deps.publicUrl}/`);
+    res.redirect(303, `${deps.publicUrl}/signed-out`);
+  });
+
+  router.get('/signed-out', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const connector = deps.connectors.get(readCookie(req.get('cookie'), reauthCookie) ?? '');
+    // RP-initiated logout at the provider, when it offers one (OpenID Connect RP-Initiated Logout 1.0).
+    let providerLogout: string | undefined;
+    if (connector?.type === 'oidc') providerLogout = await connector.endSessionUrl(`${deps.publicUrl}/signed-out`).catch(() => undefined);
+    res.send(deps.render('signed-out.njk', {
+      title: 'Signed out', base: deps.base, provider: connector?.displayName, providerLogout, signedIn: req.session.identity !== undefined,
+    }));
   });
 
   return router;

@@ -98,13 +98,18 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
   // browser that sends no such header) gets a one-click confirmation, a CSRF-protected POST (W5).
   router.get('/r/:account/:role', roleLimit, async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    const here = `/r/${encodeURIComponent(req.params.account as string)}/${encodeURIComponent(req.params.role as string)}`;
+    // Only an account alias or id and an IAM role name can name a role: anything else is refused
+    // before it is looked up or put into a redirect.
+    const account = String(req.params.account);
+    const role = String(req.params.role);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(account) || !/^[\w+=,.@-]{1,64}$/.test(role)) throw fail.notFound('not_found', 'There is nothing at this address.');
+    const here = `/r/${account}/${role}`;
     if (!req.session.identity) {
       res.redirect(303, `${deps.base}/?returnTo=${encodeURIComponent(here)}`);
       return;
     }
     const identity = signedIn(req);
-    const grant = deps.hats.grants(identity).find((g) => (g.accountAlias === req.params.account || g.accountId === req.params.account) && g.roleName === req.params.role);
+    const grant = deps.hats.grants(identity).find((g) => (g.accountAlias === account || g.accountId === account) && g.roleName === role);
     if (!grant) throw fail.forbidden('role_not_granted', 'You are not allowed to wear that role.', `role link ${JSON.stringify(here.slice(0, 200))}`);
     if (req.get('sec-fetch-site') === 'none') {
       const url = await deps.hats.consoleUrl(identity, grant, meta(req));

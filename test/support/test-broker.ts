@@ -66,7 +66,7 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
   const people = demoPeople();
   const clientSecret = 'test-client-secret-0123456789';
   const oidc = await startDevOidcProvider({
-    clients: [{ client_id: 'hatrack-test', client_secret: clientSecret, redirect_uris: [`${url}/oidc/demo/callback`] }],
+    clients: [{ client_id: 'hatrack-test', client_secret: clientSecret, redirect_uris: [`${url}/oidc/demo/callback`], post_logout_redirect_uris: [`${url}/signed-out`] }],
     people,
     log: log.child({ component: 'dev-oidc' }),
   });

@@ -37,7 +37,9 @@ export interface OidcConnector extends RedirectConnector {
    * The authorization request's parameters other than PKCE: the code flow, the scopes, the
    * configured extras, and always a state and a nonce (O14, O15), whatever the provider supports.
    */
-  authorizationParameters(input: { redirectUri: string; state: string; nonce: string }): Record<string, string>;
+  authorizationParameters(input: { redirectUri: string; state: string; nonce: string; reauthenticate?: boolean }): Record<string, string>;
+  /** The provider's RP-initiated logout URL (its end_session_endpoint), when it has one. */
+  endSessionUrl(postLogoutRedirectUri: string): Promise<string | undefined>;
   /** The pending login a started login leaves behind. */
   pendingLogin(input: StartLoginInput & { state: string; nonce: string; codeVerifier: string }): OidcPendingLogin;
   /** The callback checked against its pending login before any token request (callback.ts); the pending login, or throws. */
@@ -55,10 +57,12 @@ export function createOidcConnector(options: OidcConnectorOptions, deps: OidcCon
   const clock = deps.clock ?? systemClock;
   const discovery = createDiscovery(o, deps.log);
 
-  function authorizationParameters(input: { redirectUri: string; state: string; nonce: string }): Record<string, string> {
+  function authorizationParameters(input: { redirectUri: string; state: string; nonce: string; reauthenticate?: boolean }): Record<string, string> {
     checkRedirectUri(o, input.redirectUri);
     return {
       ...o.authorizationParams,
+      // After a sign-out the provider must ask again, so that a shared machine can switch people.
+      ...(input.reauthenticate === true && { prompt: 'login' }),
       redirect_uri: input.redirectUri,
       response_type: 'code',
       scope: o.scopes.join(' '),
@@ -163,6 +167,11 @@ export function createOidcConnector(options: OidcConnectorOptions, deps: OidcCon
       return states.length === 1 ? states[0] : undefined;
     },
     configuration: () => discovery.get(),
+    async endSessionUrl(postLogoutRedirectUri) {
+      const config = await discovery.get();
+      if (config.serverMetadata().end_session_endpoint === undefined) return undefined;
+      return client.buildEndSessionUrl(config, { client_id: o.clientId, post_logout_redirect_uri: postLogoutRedirectUri }).href;
+    },
     authorizationParameters,
     pendingLogin,
     checkCallback: checkPendingAndCallback,

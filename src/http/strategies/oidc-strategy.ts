@@ -77,22 +77,23 @@ export class OidcLoginStrategy extends OpenIdStrategy {
     this.redirectUri = callbackUrl(deps.publicUrl, connector);
   }
 
-  override authorizationRequestParams(): Record<string, string> {
-    return this.connector.authorizationParameters({ redirectUri: this.redirectUri, state: client.randomState(), nonce: client.randomNonce() });
+  override authorizationRequestParams(_req: Request, options: AuthenticateOptions & Partial<LoginStep>): Record<string, string> {
+    const reauthenticate = options.loginStep?.kind === 'start' && options.loginStep.reauthenticate === true;
+    return this.connector.authorizationParameters({ redirectUri: this.redirectUri, state: client.randomState(), nonce: client.randomNonce(), reauthenticate });
   }
 
   override authenticate(req: Request, options: AuthenticateOptions & Partial<LoginStep>): void {
     const self = this as unknown as Created;
     const step = options.loginStep;
     if (!step) return self.error(new Error('the route gave no login step'));
-    (step.kind === 'start' ? self.start(req, step.returnTo) : self.callback(req)).catch((e: unknown) => self.error(self.asHatrackError(e)));
+    (step.kind === 'start' ? self.start(req, step.returnTo, step) : self.callback(req)).catch((e: unknown) => self.error(self.asHatrackError(e)));
   }
 
   asHatrackError(e: unknown): Error {
     return isHatrackError(e) ? e : this.connector.grantError(e);
   }
 
-  async start(this: Created, req: Request, returnTo: string | undefined): Promise<void> {
+  async start(this: Created, req: Request, returnTo: string | undefined, step: LoginStep['loginStep']): Promise<void> {
     const forLibrary = withLibrarySession(req);
     // The library ends by redirecting; the login is saved and bound to this browser first.
     const run: Created = Object.create(this);
@@ -105,7 +106,7 @@ export class OidcLoginStrategy extends OpenIdStrategy {
       });
       beginLogin(req, this.deps.store, pending).then(() => this.redirect(url, 303), (e: unknown) => this.error(e instanceof Error ? e : new Error(String(e))));
     };
-    await library.authorizationRequest.call(run, forLibrary, {});
+    await library.authorizationRequest.call(run, forLibrary, { loginStep: step } as AuthenticateOptions);
   }
 
   async callback(this: Created, req: Request): Promise<void> {

@@ -36,7 +36,7 @@ export interface SamlStrategyDeps {
 }
 
 type Created = StrategyCreated<SamlLoginStrategy, SamlLoginStrategy & StrategyCreatedStatic>;
-type LibraryOptions = { generateUniqueId?: () => string; decryptionPvk?: string };
+type LibraryOptions = { generateUniqueId?: () => string; decryptionPvk?: string; forceAuthn?: boolean };
 
 /** The POSTed fields, repeated ones kept repeated (the connector refuses those). */
 export function formOf(body: unknown): URLSearchParams {
@@ -71,7 +71,7 @@ export class SamlLoginStrategy extends MultiSamlStrategy {
     const self = this as unknown as Created;
     const step = options.loginStep;
     if (!step) return self.error(new Error('the route gave no login step'));
-    (step.kind === 'start' ? self.start(req, step.returnTo) : self.acs(req)).catch((e: unknown) => self.error(e instanceof Error ? e : new Error(String(e))));
+    (step.kind === 'start' ? self.start(req, step.returnTo, step.reauthenticate === true) : self.acs(req)).catch((e: unknown) => self.error(e instanceof Error ? e : new Error(String(e))));
   }
 
   /** The library's own run of authenticate on a request object that carries only what Hatrack gives it. */
@@ -81,13 +81,14 @@ export class SamlLoginStrategy extends MultiSamlStrategy {
     MultiSamlStrategy.prototype.authenticate.call(run, forLibrary, {});
   }
 
-  async start(this: Created, req: Request, returnTo: string | undefined): Promise<void> {
+  async start(this: Created, req: Request, returnTo: string | undefined, reauthenticate: boolean): Promise<void> {
     const { pending } = await this.connector.prepareLogin({ redirectUri: callbackUrl(this.deps.publicUrl, this.connector), ...(returnTo !== undefined && { returnTo }) });
     const run: Created = Object.create(this);
     run.redirect = (url: string) => {
       beginLogin(req, this.deps.store, pending).then(() => this.redirect(url, 303), (e: unknown) => this.error(e instanceof Error ? e : new Error(String(e))));
     };
-    this.library(run, { query: { RelayState: pending.state } }, { generateUniqueId: () => pending.data.requestId }, req);
+    // After a sign-out the IdP must ask again (ForceAuthn), so that a shared machine can switch people.
+    this.library(run, { query: { RelayState: pending.state } }, { generateUniqueId: () => pending.data.requestId, ...(reauthenticate && { forceAuthn: true }) }, req);
   }
 
   async acs(this: Created, req: Request): Promise<void> {

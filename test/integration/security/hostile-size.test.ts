@@ -288,6 +288,8 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'GET /saml/:connector/finish': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a ticket cookie of ${name}`, method: 'GET', path: '/saml/google/finish',
     headers: { cookie: `hatrack-finish=${encodeURIComponent(shape(6000))}` } })),
   'POST /logout': () => [],
+  'GET /signed-out': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a reauth cookie of ${name}`, method: 'GET', path: '/signed-out',
+    headers: { cookie: `hatrack-reauth=${encodeURIComponent(shape(4000))}` } })),
   'POST /aws/console': () => [],
   'GET /r/:account/:role': () => [],
   'POST /aws/credentials': () => [],

@@ -1,6 +1,6 @@
-// The signed-in side: the role picker, and the two ways to wear a role (console, keys).
-// Entitlements are re-derived from the verified identity on every request (W6); GET never
-// assumes a role (W5).
+// The signed-in side: the role picker, and the two ways to wear a role (console, keys), and
+// bookmarkable role links. Entitlements are re-derived from the verified identity on every
+// request (W6); a GET assumes a role only from a link the person opened themselves (W5).
 import { Router, type Request } from 'express';
 import type { HatRack, RequestMeta } from '../broker/types.ts';
 import type { Identity } from '../identity.ts';
@@ -19,6 +19,7 @@ import type { LoginChoice } from './password-routes.ts';
 import { requestMeta, who } from './request-meta.ts';
 import type { AuditLog } from '../audit/audit.ts';
 import { safeReturnTo } from './return-to.ts';
+import { randomBytes } from 'node:crypto';
 
 export interface RoleRouteDeps {
   audit: AuditLog;
@@ -49,6 +50,19 @@ function hours(seconds: number): string {
 
 /** Grants grouped by account, in rule order, for the picker. */
 /** The bookmarkable path of a grant: `/r/<account alias or id>/<role name>` (role names are unique in an account). */
+/** A keys page waiting for its GET: what it shows, and the session it is for. */
+interface KeysPage {
+  sid: string;
+  roleArn: string;
+  expiration: string;
+  envBlock: string;
+  fileBlock: string;
+  jsonBlock: string;
+}
+
+const KEYS_PAGE_TTL_MS = 60_000;
+const keysPageKey = (ticket: string) => `keys-page:${ticket}`;
+
 function roleLinkPath(g: Grant): string {
   return `/r/${encodeURIComponent(g.accountAlias ?? g.accountId)}/${encodeURIComponent(g.roleName)}`;
 }
@@ -145,17 +159,41 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
       res.type('json').send(views.credentialProcessJson);
       return;
     }
+    // POST-redirect-GET, so that back and forward never resubmit the form: the page's content waits
+    // in the store for a minute under a one-time ticket bound to this session; the keys are in no
+    // URL and no log, and the page is shown once.
+    const ticket = randomBytes(24).toString('base64url');
+    const page: KeysPage = {
+      sid: req.sessionID, roleArn: grant.roleArn, expiration: creds.expiration.toISOString(),
+      envBlock: views.envExports, fileBlock: views.credentialsFile, jsonBlock: views.credentialProcessJson,
+    };
+    await deps.store.set(keysPageKey(ticket), JSON.stringify(page), KEYS_PAGE_TTL_MS);
+    res.redirect(303, `${deps.base}/aws/keys?ticket=${ticket}`);
+  });
+
+  router.get('/aws/keys', roleLimit, async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const identity = signedIn(req);
+    const ticket = typeof req.query.ticket === 'string' && /^[A-Za-z0-9_-]{32}$/.test(req.query.ticket) ? req.query.ticket : undefined;
+    const raw = ticket === undefined ? undefined : await deps.store.consume(keysPageKey(ticket));
+    const page = raw === undefined ? undefined : JSON.parse(raw) as KeysPage;
+    // Shown once, and only in the browser that asked for them (C4).
+    if (!page || page.sid !== req.sessionID) {
+      res.status(410).send(deps.render('keys-gone.njk', { title: 'Keys shown once', base: deps.base, user: identity, csrf: csrfToken(req) }));
+      return;
+    }
+    const expiration = new Date(page.expiration);
     res.send(deps.render('keys.njk', {
       title: 'Temporary keys',
       base: deps.base,
       user: identity,
       csrf: csrfToken(req),
-      roleArn: grant.roleArn,
-      expiration: creds.expiration.toISOString(),
-      expirationText: creds.expiration.toUTCString(),
-      envBlock: views.envExports,
-      fileBlock: views.credentialsFile,
-      jsonBlock: views.credentialProcessJson,
+      roleArn: page.roleArn,
+      expiration: page.expiration,
+      expirationText: expiration.toUTCString(),
+      envBlock: page.envBlock,
+      fileBlock: page.fileBlock,
+      jsonBlock: page.jsonBlock,
     }));
   });
 

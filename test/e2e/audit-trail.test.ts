@@ -47,8 +47,8 @@ async function browserRun(): Promise<void> {
   const picker = await browser.follow(back.url, 'http://never.invalid/');
   const page = await picker.response.text();
   secrets.push(...browser.cookies(new URL(demo.url).origin).values());
-  const keys = await browser.request(`${demo.url}aws/credentials`, { form: { _csrf: csrfOf(page), role: ADMIN } });
-  const keysPage = await keys.text();
+  const keys = await browser.follow(`${demo.url}aws/credentials`, 'http://never.invalid/', { form: { _csrf: csrfOf(page), role: ADMIN } });
+  const keysPage = await keys.response.text();
   const shown = [...keysPage.matchAll(/(?:SecretAccessKey|SessionToken)(?:&quot;|")\s*:\s*(?:&quot;|")([^&"]+)/g)].map((m) => m[1]!);
   expect(shown).toHaveLength(2);
   secrets.push(...shown);

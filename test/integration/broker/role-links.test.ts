@@ -68,3 +68,34 @@ describe('role links', () => {
     for (const site of ['none', 'cross-site']) expect((await open(bob, '/r/prod/Admin', site)).status).toBe(403);
   });
 });
+
+describe('the keys page', () => {
+  it('follows POST-redirect-GET: the keys are in no URL, shown once, and only to the browser that asked', async () => {
+    const page = await (await alice.request(demo.url)).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+    const post = await alice.request(`${demo.url}aws/credentials`, { form: { _csrf: csrf, role: 'arn:aws:iam::111111111111:role/Admin' } });
+    expect(post.status).toBe(303);
+    const location = post.headers.get('location')!;
+    expect(location).toMatch(/^\/aws\/keys\?ticket=[A-Za-z0-9_-]{32}$/);
+    const shown = await alice.request(new URL(location, demo.url));
+    expect(shown.status).toBe(200);
+    const html = await shown.text();
+    const secret = /SecretAccessKey(?:&quot;|")\s*:\s*(?:&quot;|")([^&"]+)/.exec(html)![1]!;
+    expect(location).not.toContain(secret);
+    expect(demo.logLines.join('\n')).not.toContain(secret);
+    // Back, or reload: not shown again, and no new keys.
+    const again = await alice.request(new URL(location, demo.url));
+    expect(again.status).toBe(410);
+    expect(await again.text()).toContain('data-testid="keys-gone"');
+  });
+
+  it('C4 a keys ticket opened in another browser shows nothing', async () => {
+    const page = await (await alice.request(demo.url)).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+    const post = await alice.request(`${demo.url}aws/credentials`, { form: { _csrf: csrf, role: 'arn:aws:iam::111111111111:role/Admin' } });
+    const other = await signInAt(demo.url, 'alice', passwordOf(demo, 'alice'));
+    const res = await other.request(new URL(post.headers.get('location')!, demo.url));
+    expect(res.status).toBe(410);
+    expect(await res.text()).not.toMatch(/SecretAccessKey/);
+  });
+});

@@ -293,6 +293,7 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'POST /aws/console': () => [],
   'GET /r/:account/:role': () => [],
   'POST /aws/credentials': () => [],
+  'GET /aws/keys': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a ticket of ${name}`, method: 'GET', path: `/aws/keys?ticket=${encodeURIComponent(shape(3000))}` })),
   'POST /oauth/device/code': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a client_id of ${name}`, method: 'POST', path: '/oauth/device/code', headers: FORM,
     body: new URLSearchParams({ client_id: shape(8000) }).toString() })),
   'POST /oauth/token': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a device_code of ${name}`, method: 'POST', path: '/oauth/token', headers: FORM,

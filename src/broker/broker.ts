@@ -134,6 +134,12 @@ export function createHatRack(deps: HatRackDeps): HatRack {
 
   return {
     grants,
+    picker(identity) {
+      const result = mapRoles(identity, deps.rules);
+      const waiting = result.trace.filter((t) => t.outcome === 'mfa-required');
+      const rolesOf = (index: number) => deps.rules.rules.find((r) => r.index === index)?.roles.length ?? 1;
+      return { grants: result.grants, moreWithMfa: waiting.reduce((n, t) => n + rolesOf(t.rule), 0) };
+    },
     requireGrant(identity, roleArn) {
       const grant = typeof roleArn === 'string' ? grants(identity).find((g) => g.roleArn === roleArn) : undefined;
       if (!grant) throw fail.forbidden('role_not_granted', 'You are not allowed to wear that role.', `role ${JSON.stringify(String(roleArn).slice(0, 200))}`);

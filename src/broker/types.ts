@@ -9,6 +9,11 @@ export type TemporaryCredentials = AssumedRole;
 export interface HatRack {
   /** The roles this identity may wear, re-derived from the verified identity every time (W6). */
   grants(identity: Identity): Grant[];
+  /**
+   * The grants, and how many more roles rules would grant after a multi-factor sign-in (rules
+   * that matched but require MFA this sign-in lacked): for the picker's "sign in with MFA" hint.
+   */
+  picker(identity: Identity): { grants: Grant[]; moreWithMfa: number };
   /** The grant for `roleArn`, or a 403 `role_not_granted` HatrackError. */
   requireGrant(identity: Identity, roleArn: unknown): Grant;
   /** Mints the assertion for `grant`, records the audit event and calls AssumeRoleWithSAML. */

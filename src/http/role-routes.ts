@@ -8,7 +8,9 @@ import type { Grant } from '../mapping/types.ts';
 import { fail } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { credentialsViews } from '../aws/credentials-format.ts';
-import { isRegionName } from '../aws/partition.ts';
+import { isRegionName, partitionOfRegion } from '../aws/partition.ts';
+import { readPreferences, rememberRegion, rememberRole } from './preferences.ts';
+import { consoleRegions } from './regions.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
 import { fromStored } from '../stored-identity.ts';
 import type { Renderer } from './render.ts';
@@ -86,7 +88,7 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
     key: (req) => req.session.identity ? `subject:${req.session.identity.connector}:${req.session.identity.subject}` : clientAddressKey(req),
   });
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const stored = req.session.identity;
     if (!stored) {
@@ -95,15 +97,33 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
       return;
     }
     const identity = fromStored(stored);
-    const grants = deps.hats.grants(identity);
+    const { grants, moreWithMfa } = deps.hats.picker(identity);
     deps.audit.record({ event: 'grants-shown', result: 'ok', ...who(identity), grants: grants.length, ...requestMeta(req, 'browser') });
-    res.send(deps.render('roles.njk', {
-      title: 'Pick a role',
+    const prefs = await readPreferences(deps.store, identity);
+    // The roles worn last come first, and so does the account of the role worn last.
+    const rank = (g: Grant) => { const i = prefs.recent.indexOf(g.roleArn); return i < 0 ? prefs.recent.length : i; };
+    const ordered = grants.map((g, i) => ({ g, i })).sort((a, b) => rank(a.g) - rank(b.g) || a.i - b.i).map(({ g }) => g);
+    res.send(deps.render(grants.length === 0 ? 'no-roles.njk' : 'roles.njk', {
+      title: grants.length === 0 ? 'No AWS role for you yet' : 'Pick a role',
       base: deps.base,
       user: identity,
       csrf: csrfToken(req),
-      accounts: byAccount(grants),
+      accounts: byAccount(ordered),
+      moreWithMfa,
+      region: prefs.region ?? deps.region,
+      regions: consoleRegions(deps.region),
     }));
+  });
+
+  // The console region a person picks, remembered for their next sessions.
+  router.post('/preferences/region', roleLimit, csrf, async (req, res) => {
+    const identity = signedIn(req);
+    const region = typeof req.body?.region === 'string' ? req.body.region.trim() : '';
+    if (!isRegionName(region) || partitionOfRegion(region) !== partitionOfRegion(deps.region)) {
+      throw fail.badRequest('invalid_region', 'That is not an AWS region name of this installation\'s partition, such as eu-west-1.');
+    }
+    await rememberRegion(deps.store, identity, region === deps.region ? undefined : region);
+    res.redirect(303, `${deps.base}/`);
   });
 
   // A bookmarkable link to a role's console. A GET assumes a role only when the browser says the
@@ -139,11 +159,15 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
     const identity = signedIn(req);
     const grant = deps.hats.requireGrant(identity, req.body?.role);
     const destination = typeof req.body?.destination === 'string' && req.body.destination ? req.body.destination : undefined;
-    const region = typeof req.body?.region === 'string' && req.body.region ? req.body.region : undefined;
-    if (region !== undefined && !isRegionName(region)) {
+    const asked = typeof req.body?.region === 'string' && req.body.region ? req.body.region : undefined;
+    if (asked !== undefined && !isRegionName(asked)) {
       throw fail.badRequest('invalid_region', 'That is not an AWS region name such as eu-west-1.');
     }
+    // The region asked for, else the one the person picked before.
+    const region = asked ?? (await readPreferences(deps.store, identity)).region;
     const url = await deps.hats.consoleUrl(identity, grant, { ...meta(req), destination, region });
+    // Best effort: the roles worn last only order the picker.
+    await rememberRole(deps.store, identity, grant.roleArn).catch(() => undefined);
     // The sign-in URL is a bearer secret: delivered by redirect only, never rendered or logged.
     res.set('Cache-Control', 'no-store').redirect(303, url);
   });
@@ -152,6 +176,8 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
     const identity = signedIn(req);
     const grant = deps.hats.requireGrant(identity, req.body?.role);
     const creds = await deps.hats.credentials(identity, grant, meta(req));
+    // Best effort: the roles worn last only order the picker.
+    await rememberRole(deps.store, identity, grant.roleArn).catch(() => undefined);
     res.set('Cache-Control', 'no-store');
     // One profile per account and role, so blocks for several roles can sit in one file.
     const views = credentialsViews(creds, { region: deps.region, profile: `${grant.accountAlias ?? grant.accountId}-${grant.roleName}` });

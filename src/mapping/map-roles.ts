@@ -261,6 +261,8 @@ export function mapRoles(identity: Identity, ruleSet: RuleSet): MappingResult {
           sessionTags: tags.tags,
           ...(rule.destination !== undefined && { destination: rule.destination }),
           ...(sourceIdentity !== undefined && { sourceIdentity }),
+          ...(rule.description !== undefined && { description: rule.description }),
+          ...(rule.requireMfa && { requireMfa: true as const }),
         });
         trace({ ...line, outcome: 'granted', reason: because });
       }

@@ -21,6 +21,10 @@ export interface Grant {
   sessionTags?: SessionTag[];
   /** The console page this role opens by default (the rule's `destination`). */
   destination?: string;
+  /** The granting rule's `description`, shown with the role. */
+  description?: string;
+  /** The granting rule requires an MFA sign-in (this one had it). */
+  requireMfa?: true;
   /**
    * The value SourceIdentity is made from (config `aws.sourceIdentity`, by default the verified
    * email); the minter sanitises it to AWS's charset. Absent: the identity's email.

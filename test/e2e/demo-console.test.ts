@@ -127,14 +127,16 @@ describe('the demo console flow in Chromium', { timeout: 60_000 }, () => {
     expect(await page.isVisible('[data-testid=login-demo]')).toBe(true);
   });
 
-  it('signing out ends the session and returns to the sign-in page', async () => {
+  it('signing out ends the session and shows the signed-out page, which offers the provider\'s logout', async () => {
     await browser.reset();
     const page = browser.page;
     await signIn(page, demo, 'bob');
     await waitForPicker(page, demo);
     await page.click('header form button');
-    await page.waitForSelector('[data-testid=login-demo]');
+    await page.waitForSelector('[data-testid=signed-out]');
+    expect(await page.isVisible('[data-testid=provider-logout]')).toBe(true);
     await page.goto(demo.url);
     expect(await page.isVisible('[data-testid=signed-in-as]')).toBe(false);
+    expect(await page.isVisible('[data-testid=login-demo]')).toBe(true);
   });
 });

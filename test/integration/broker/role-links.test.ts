@@ -99,3 +99,32 @@ describe('the keys page', () => {
     expect(await res.text()).not.toMatch(/SecretAccessKey/);
   });
 });
+
+describe('the picker', () => {
+  it('shows each role\'s description and, to a sign-in without MFA, how many more roles MFA would show', async () => {
+    const page = await (await alice.request(demo.url)).text();
+    expect(page).toContain('Administrators wear Admin in every account');
+    expect(page).toContain('data-testid="more-with-mfa"');
+    expect(page).toContain('to see 1 more role.');
+    expect(page).not.toContain('data-testid="mfa-badge"');
+    // ARNs break after their colons and slashes only.
+    expect(page).toContain('arn:<wbr>aws:<wbr>iam:<wbr>:<wbr>111111111111:<wbr>role/<wbr>Admin');
+  });
+
+  it('puts the roles worn last first, and remembers the console region a person picks', async () => {
+    const order = (html: string) => [...html.matchAll(/data-testid="role-(\w+)-(\d+)"/g)].map((m) => m[2]);
+    const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    let page = await (await alice.request(demo.url)).text();
+    const last = order(page).at(-1)!;
+    await alice.request(`${demo.url}aws/console`, { form: { _csrf: csrfOf(page), role: `arn:aws:iam::${last}:role/Admin` } });
+    page = await (await alice.request(demo.url)).text();
+    expect(order(page)[0]).toBe(last);
+
+    expect((await alice.request(`${demo.url}preferences/region`, { form: { _csrf: csrfOf(page), region: 'mars-1' } })).status).toBe(400);
+    expect((await alice.request(`${demo.url}preferences/region`, { form: { _csrf: csrfOf(page), region: 'eu-west-1' } })).status).toBe(303);
+    page = await (await alice.request(demo.url)).text();
+    expect(page).toMatch(/name="region" value="eu-west-1"/);
+    const res = await alice.request(`${demo.url}aws/console`, { form: { _csrf: csrfOf(page), role: `arn:aws:iam::${last}:role/Admin` } });
+    expect(decodeURIComponent(res.headers.get('location')!)).toContain('region=eu-west-1');
+  });
+});

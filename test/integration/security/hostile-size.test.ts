@@ -292,6 +292,7 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
     headers: { cookie: `hatrack-reauth=${encodeURIComponent(shape(4000))}` } })),
   'POST /aws/console': () => [],
   'GET /r/:account/:role': () => [],
+  'POST /preferences/region': () => [],
   'POST /aws/credentials': () => [],
   'GET /aws/keys': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a ticket of ${name}`, method: 'GET', path: `/aws/keys?ticket=${encodeURIComponent(shape(3000))}` })),
   'POST /oauth/device/code': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a client_id of ${name}`, method: 'POST', path: '/oauth/device/code', headers: FORM,

@@ -180,6 +180,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     deviceClients: config.device.clients,
     tokens: createBrokerTokens(store, clock, { ttlSeconds: config.device.tokenTtl, approvalTtlSeconds: config.device.codeTtl }),
     idpMetadataXml: () => metadata,
+    admin: config.admin,
     audit,
     lifecycle,
     formActionOrigins: [new URL(federationEndpoint).origin],

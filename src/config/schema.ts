@@ -396,6 +396,14 @@ export const configSchema = z.strictObject({
     listen: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, 'must be host:port, e.g. 127.0.0.1:9464')
       .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535').optional(),
   }).prefault({}),
+  /**
+   * Who may open the admin pages (/admin/activity): people in one of `groups` (exact names, as
+   * the connector sends them), after a multi-factor sign-in where their connector can prove one.
+   */
+  admin: z.strictObject({
+    groups: z.array(z.string().min(1)).default([]),
+    requireMfa: z.boolean().default(true),
+  }).prefault({}),
   /** The CLI's device login (RFC 8628) and the broker tokens it ends with. */
   device: z
     .strictObject({

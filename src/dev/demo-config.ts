@@ -59,6 +59,8 @@ export function demoConfig(
       allowInsecureHttp: true,
     }] : []), ...moreConnectors],
     accounts: { prod: '111111111111', dev: '222222222222' },
+    // alice (admins) sees /admin/activity; the demo's providers have no second factor to ask for.
+    admin: { groups: ['admins'], requireMfa: false },
     // The IAM story, written with the rules an administrator would use (README "Mapping"): alice
     // (admins) wears Admin in both accounts; bob and carla (power-users) build in dev and read
     // prod. The other rules match none of the demo people; `hatrack explain` shows why.

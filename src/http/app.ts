@@ -16,6 +16,7 @@ import type { Store } from '../store/store.ts';
 import type { BrokerTokens } from '../device/broker-tokens.ts';
 import type { DeviceFlow } from '../device/device-flow.ts';
 import { apiRoutes } from './api-routes.ts';
+import { adminRoutes } from './admin-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { deviceRoutes } from './device-routes.ts';
 import { passwordRoutes } from './password-routes.ts';
@@ -40,6 +41,8 @@ export interface AppDeps {
   region: string;
   store: Store;
   connectors: ReadonlyMap<string, UpstreamConnector>;
+  /** Who may open the admin pages (config `admin`). */
+  admin: { groups: readonly string[]; requireMfa: boolean };
   /** Connectors whose people sign in on Hatrack's own password form (LDAP). */
   passwordConnectors: ReadonlyMap<string, PasswordConnector>;
   hats: HatRack;
@@ -135,6 +138,13 @@ export function createApp(deps: AppDeps): express.Express {
   router.use(deviceRoutes({
     audit: deps.audit, device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store, render, loginChoices,
     base, publicOrigin: url.origin, clock: deps.clock, log: deps.log, metrics: deps.metrics,
+  }));
+  router.use(adminRoutes({
+    groups: deps.admin.groups, requireMfa: deps.admin.requireMfa, store: deps.store, render, base, region: deps.region,
+    provesMfa: (id) => {
+      const c = deps.connectors.get(id);
+      return c !== undefined && (c.type === 'oidc' || c.type === 'saml' || (c.type === 'passport' && c.provesMfa));
+    },
   }));
   router.use(apiRoutes({ audit: deps.audit, hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(fail.notFound('not_found', 'There is nothing at this address.')));

@@ -40,6 +40,8 @@ export interface TestBrokerOptions {
   env?: NodeJS.ProcessEnv;
   /** Serve metrics on a listener of their own (a free port on 127.0.0.1). */
   metrics?: boolean;
+  /** Config `admin`. */
+  admin?: { groups: string[]; requireMfa?: boolean };
 }
 
 export interface TestBroker {
@@ -77,6 +79,7 @@ export async function startTestBroker(k: Keys, options: TestBrokerOptions = {}):
     session: { secret: 'test-session-secret-0123456789abcdef' },
     ...(options.device && { device: options.device }),
     ...(options.metrics && { metrics: { listen: '127.0.0.1:0' } }),
+    ...(options.admin && { admin: options.admin }),
     ...((options.redisUrl ?? options.redis) && { store: { redis: options.redisUrl ?? options.redis, keyPrefix: options.keyPrefix ?? 'hatrack-test:' } }),
     connectors: [
       { id: 'demo', type: 'oidc', issuer: oidc.issuer, clientId: 'hatrack-test', clientSecret, scopes: ['openid', 'email', 'profile', 'groups'], allowInsecureHttp: true },

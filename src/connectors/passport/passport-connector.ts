@@ -43,6 +43,8 @@ export interface PassportConnector {
   readonly type: 'passport';
   readonly displayName: string;
   readonly Strategy: StrategyClass;
+  /** The configuration says the source proves a second factor for every sign-in. */
+  readonly provesMfa: boolean;
   readonly verifyArity: number | undefined;
   /** The profile among the verify callback's arguments (`done` excluded). */
   profileOf(args: readonly unknown[]): unknown;
@@ -65,6 +67,7 @@ export function createPassportConnector(o: PassportConnectorOptions, deps: { clo
     type: 'passport',
     displayName: o.displayName,
     Strategy: o.Strategy,
+    provesMfa: o.provesMfa,
     verifyArity: o.verifyArity,
     profileOf: (args) => args[o.profileArgument ?? args.length - 1],
     strategyOptions: (callbackUrl) => ({ ...o.strategyOptions, [o.callbackUrlOption]: callbackUrl }),

@@ -181,6 +181,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
     tokens: createBrokerTokens(store, clock, { ttlSeconds: config.device.tokenTtl, approvalTtlSeconds: config.device.codeTtl }),
     idpMetadataXml: () => metadata,
     admin: config.admin,
+    rules,
     audit,
     lifecycle,
     formActionOrigins: [new URL(federationEndpoint).origin],

@@ -47,6 +47,10 @@ export interface AuditEvent {
   accessKeyId?: string;
   /** How many roles a list showed. */
   grants?: number;
+  /** For sign-in: the groups and MFA the connector verified, and whether it vouched for the address. */
+  groups?: string[];
+  mfa?: boolean;
+  emailVerified?: boolean;
   /** From where: the way in, the client address and user agent, and the request's id. */
   via?: 'browser' | 'cli' | 'tile';
   ip?: string;

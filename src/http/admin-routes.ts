@@ -1,5 +1,5 @@
-// The admin pages: what the audit trail says, for the people named in `admin.groups` — who wore
-// which role, where, and how to find each session in CloudTrail. Read-only GETs: nothing here
+// The admin pages, for the people named in `admin.groups`: what the audit trail says — who wore
+// which role, where, and how to find each session in CloudTrail — and who may wear what. Read-only GETs: nothing here
 // changes state, so there is nothing to forge; no credential is ever on them (the audit trail
 // holds none). An admin signs in like anyone else; where the connector can prove a second factor,
 // the sign-in must have used one (`admin.requireMfa`).
@@ -7,12 +7,19 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { AUDIT_STREAM_KEY } from '../audit/audit.ts';
 import { fail } from '../errors.ts';
 import { fromStored, type StoredIdentity } from '../stored-identity.ts';
+import type { Identity } from '../identity.ts';
+import { mapRoles } from '../mapping/map-roles.ts';
+import type { RuleSet } from '../mapping/rules.ts';
+import type { MappingResult } from '../mapping/types.ts';
 import type { Store } from '../store/store.ts';
 import { csrfToken } from './csrf.ts';
 import type { Renderer } from './render.ts';
 
 export interface AdminRouteDeps {
   groups: readonly string[];
+  /** The current rules: the access page computes who may wear what from them, now. */
+  rules: RuleSet;
+  connectorIds: readonly string[];
   requireMfa: boolean;
   /** Whether a connector's sign-ins say if a second factor was used (OIDC, SAML, a passport source that proves it). */
   provesMfa: (connectorId: string) => boolean;
@@ -77,7 +84,54 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     }));
   });
 
+  // Who may wear what, now: the people seen signing in lately (as their connector verified them)
+  // × the roles the current rules give any of them, each cell the rule that grants (or denies)
+  // it; and the explanation for any person and groups typed in, as `hatrack explain` gives it.
+  router.get('/admin/access', async (req, res) => {
+    const people = new Map<string, Identity>();
+    for (const { entry } of await deps.store.readLatest(AUDIT_STREAM_KEY, WINDOW)) {
+      let e: Record<string, unknown>;
+      try {
+        e = JSON.parse(entry) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const key = `${text(e.connector)}\n${text(e.subject)}`;
+      if (e.event !== 'sign-in' || people.has(key) || people.size === PAGE || !Array.isArray(e.groups)) continue;
+      people.set(key, {
+        connector: text(e.connector), subject: text(e.subject), email: text(e.email), emailVerified: e.emailVerified === true,
+        groups: e.groups.filter((g): g is string => typeof g === 'string'), mfa: e.mfa === true, claims: {},
+      });
+    }
+    const rows = [...people.values()].map((identity) => ({ identity, cells: cellsOf(mapRoles(identity, deps.rules)) }));
+    const roles = [...new Set(rows.flatMap((r) => [...r.cells.keys()]))].sort();
+
+    const asked = text(req.query.email).trim();
+    const explained = asked === '' ? undefined : mapRoles({
+      connector: deps.connectorIds.includes(text(req.query.connector)) ? text(req.query.connector) : deps.connectorIds[0] ?? '',
+      subject: asked, email: asked, emailVerified: req.query.verified === '1',
+      groups: text(req.query.groups).split(',').map((g) => g.trim()).filter(Boolean).slice(0, 100), mfa: req.query.mfa === '1', claims: {},
+    }, deps.rules);
+    res.send(deps.render('admin-access.njk', {
+      title: 'Who may wear what', base: deps.base, user: fromStored(req.session.identity!), csrf: csrfToken(req),
+      roles, rows: rows.map((r) => ({ identity: r.identity, cells: roles.map((arn) => r.cells.get(arn)) })),
+      connectors: deps.connectorIds, query: { email: asked, groups: text(req.query.groups), connector: text(req.query.connector), mfa: req.query.mfa === '1', verified: req.query.verified === '1' },
+      explained,
+    }));
+  });
+
   return router;
+}
+
+/** Per role: the rule that grants it (`roles[i]`), or the deny rule that takes it away. */
+function cellsOf(result: MappingResult): Map<string, string> {
+  const cells = new Map<string, string>();
+  for (const t of result.trace) {
+    if (!t.roleArn) continue;
+    if (t.outcome === 'granted') cells.set(t.roleArn, `roles[${t.rule}]`);
+    if (t.outcome === 'denied' && !cells.has(t.roleArn)) cells.set(t.roleArn, `denied (${t.reason.split('denied by ')[1] ?? 'a deny rule'})`);
+  }
+  return cells;
 }
 
 /** CloudTrail's event history for the session an issuance started: its access key id (what CloudTrail records). */

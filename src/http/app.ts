@@ -5,6 +5,7 @@ import session from 'express-session';
 import { fileURLToPath } from 'node:url';
 import './session-types.ts';
 import type { HatRack } from '../broker/types.ts';
+import type { RuleSet } from '../mapping/rules.ts';
 import type { UpstreamConnector } from '../connectors/upstream.ts';
 import type { Clock } from '../clock.ts';
 import { withoutTrailingSlashes } from '../config/derived.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
   region: string;
   store: Store;
   connectors: ReadonlyMap<string, UpstreamConnector>;
+  /** The compiled rules, for the admin access page. */
+  rules: RuleSet;
   /** Who may open the admin pages (config `admin`). */
   admin: { groups: readonly string[]; requireMfa: boolean };
   /** Connectors whose people sign in on Hatrack's own password form (LDAP). */
@@ -141,6 +144,7 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   router.use(adminRoutes({
     groups: deps.admin.groups, requireMfa: deps.admin.requireMfa, store: deps.store, render, base, region: deps.region,
+    rules: deps.rules, connectorIds: [...deps.connectors.keys(), ...deps.passwordConnectors.keys()],
     provesMfa: (id) => {
       const c = deps.connectors.get(id);
       return c !== undefined && (c.type === 'oidc' || c.type === 'saml' || (c.type === 'passport' && c.provesMfa));

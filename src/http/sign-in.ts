@@ -48,7 +48,11 @@ export async function completeSignIn(req: Request, identity: Identity, deps: Sig
   // and the next request, on any broker process, may arrive before a save made then (R6).
   await save(req);
   deps.metrics.login(identity.connector, 'ok');
-  deps.audit.record({ event: 'sign-in', result: 'ok', ...who(identity), ...requestMeta(req, via) });
+  // The groups and MFA as signed in: what the admin access page computes each person's roles from.
+  deps.audit.record({
+    event: 'sign-in', result: 'ok', ...who(identity), ...requestMeta(req, via),
+    groups: identity.groups.filter((g): g is string => typeof g === 'string').slice(0, 100), mfa: identity.mfa, emailVerified: identity.emailVerified,
+  });
   deps.log.info('signed in', { connector: identity.connector, subject: identity.subject, email: identity.email, groups: identity.groups.length });
 }
 

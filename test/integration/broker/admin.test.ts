@@ -69,3 +69,26 @@ describe('/admin/activity', () => {
     }
   });
 });
+
+describe('/admin/access', () => {
+  it('shows the people seen lately × their roles, each cell the granting rule, from the current rules', async () => {
+    const res = await alice.request(`${demo.url}admin/access`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const row = (email: string) => { const start = html.indexOf(`data-testid="person-${email}"`); return html.slice(start, html.indexOf('</tr>', start)); };
+    expect(row('alice@example.com')).toContain('<code>roles[0]</code>');
+    expect(row('bob@example.com')).toContain('<code>roles[2]</code>');
+    expect(row('bob@example.com')).not.toContain('roles[0]');
+  });
+
+  it('explains any person and groups typed in, as hatrack explain does', async () => {
+    const html = await (await alice.request(`${demo.url}admin/access?email=someone%40example.com&groups=admins&connector=demo`)).text();
+    expect(html).toContain('data-testid="trace"');
+    expect(html).toMatch(/roles\[0\]<\/code> granted/);
+    expect(html).toMatch(/roles\[1\]<\/code> mfa-required/);
+  });
+
+  it('is for admins only', async () => {
+    expect((await bob.request(`${demo.url}admin/access`)).status).toBe(403);
+  });
+});

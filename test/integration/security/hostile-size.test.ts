@@ -294,6 +294,7 @@ const HOSTILE: Record<string, () => Attempt[] | Promise<Attempt[]>> = {
   'GET /r/:account/:role': () => [],
   'POST /preferences/region': () => [],
   'GET /admin/activity': () => [],
+  'GET /admin/access': () => [],
   'POST /aws/credentials': () => [],
   'GET /aws/keys': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a ticket of ${name}`, method: 'GET', path: `/aws/keys?ticket=${encodeURIComponent(shape(3000))}` })),
   'POST /oauth/device/code': () => Object.entries(SHAPES).map(([name, shape]) => ({ what: `a client_id of ${name}`, method: 'POST', path: '/oauth/device/code', headers: FORM,

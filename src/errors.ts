@@ -12,6 +12,8 @@ export class HatrackError extends Error {
   readonly status: HttpStatus;
   /** Extra context for the log (never secrets). */
   readonly detail?: string;
+  /** The error page's heading, when the status's usual one would mislead (a cancel is no failure). */
+  heading?: string;
 
   /** `message`: a plain sentence for the person at the browser or terminal. */
   constructor(code: string, status: HttpStatus, message: string, detail?: string, options?: { cause?: unknown }) {

@@ -6,6 +6,8 @@ import { HatrackError, isHatrackError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { burstLog } from './burst-log.ts';
+import { csrfToken } from './csrf.ts';
+import { fromStored } from '../stored-identity.ts';
 import type { Renderer } from './render.ts';
 
 const headings: Record<number, string> = {
@@ -61,13 +63,16 @@ export function errorHandler(deps: { log: Logger; render: Renderer; base: string
       res.json({ error: error.code, message: error.message, reference });
       return;
     }
+    // A signed-in person keeps the header (who they are, sign out) on an error page too.
+    const stored = req.session?.identity;
     res.type('html').send(deps.render('error.njk', {
-      title: headings[error.status] ?? 'Error',
-      heading: headings[error.status] ?? 'Something went wrong',
+      title: error.heading ?? headings[error.status] ?? 'Error',
+      heading: error.heading ?? headings[error.status] ?? 'Something went wrong',
       message: error.message,
       code: error.code,
       reference,
       base: deps.base,
+      ...(stored && { user: fromStored(stored), csrf: csrfToken(req) }),
     }));
   };
 }

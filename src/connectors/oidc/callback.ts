@@ -57,9 +57,12 @@ export function checkCallback(ctx: CallbackContext, params: URLSearchParams, sto
   if (error !== null) {
     const code = safeProviderText(error, 64) || 'unknown_error';
     const description = safeProviderText(params.get('error_description'));
-    throw fail.unauthenticated('oidc_provider_error',
+    const refused = fail.unauthenticated('oidc_provider_error',
       `The identity provider did not sign you in (${code}${description ? `: ${description}` : ''}).`,
       detail(`provider returned error ${code}${description ? `: ${description}` : ''}`));
+    // access_denied: the person cancelled (or was turned away) there; the page says so, not "failed".
+    if (code === 'access_denied') refused.heading = 'Sign-in cancelled';
+    throw refused;
   }
 
   const code = params.get('code');

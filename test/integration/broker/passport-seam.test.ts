@@ -79,6 +79,16 @@ describe('OIDC on openid-client/passport', () => {
     expect((await browser.request(callback)).status).toBe(401);
   });
 
+  it('a cancel at the provider (access_denied) reads as a cancel', async () => {
+    const browser = new HeadlessBrowser();
+    const start = await browser.request(`${broker.url}login/demo`);
+    const authorization = new URL(start.headers.get('location')!);
+    const cancel = new URLSearchParams({ state: authorization.searchParams.get('state')!, iss: authorization.origin, error: 'access_denied' });
+    const res = await browser.request(`${broker.url}oidc/demo/callback?${cancel}`);
+    expect(res.status).toBe(401);
+    expect(await res.text()).toMatch(/<h1[^>]*>Sign-in cancelled<\/h1>/);
+  });
+
   it('the library never writes its login state into the Hatrack session', async () => {
     const browser = new HeadlessBrowser();
     await browser.request(`${broker.url}login/demo`);

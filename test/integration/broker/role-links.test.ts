@@ -128,3 +128,14 @@ describe('the picker', () => {
     expect(decodeURIComponent(res.headers.get('location')!)).toContain('region=eu-west-1');
   });
 });
+
+describe('error pages', () => {
+  it('keep the signed-in header: who you are, and sign out', async () => {
+    const bob = await signInAt(demo.url, 'bob', passwordOf(demo, 'bob'));
+    const res = await open(bob, '/r/prod/Admin', 'none');
+    expect(res.status).toBe(403);
+    const page = await res.text();
+    expect(page).toContain('data-testid="signed-in-as">bob@example.com');
+    expect(page).toContain('action="/logout"');
+  });
+});

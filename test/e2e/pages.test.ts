@@ -12,6 +12,10 @@ const SCREENSHOTS = {
   login: '/tmp/hatrack-e2e-phone-login.png',
   roles: '/tmp/hatrack-e2e-phone-roles.png',
   keys: '/tmp/hatrack-e2e-phone-keys.png',
+  roleLink: '/tmp/hatrack-e2e-phone-role-link.png',
+  activity: '/tmp/hatrack-e2e-phone-admin-activity.png',
+  access: '/tmp/hatrack-e2e-phone-admin-access.png',
+  signedOut: '/tmp/hatrack-e2e-phone-signed-out.png',
 };
 
 let demo: TestDemo;
@@ -65,6 +69,36 @@ describe('the pages on a phone', { timeout: 60_000 }, () => {
     await expectNoSidewaysScroll(page, 'keys page');
     await page.screenshot({ path: SCREENSHOTS.keys, fullPage: true });
     console.log(`phone screenshots: ${Object.values(SCREENSHOTS).join(', ')}`);
+  });
+
+  it('a role link opened from the picker, the admin pages and the signed-out page fit 390 px too', async () => {
+    await browser.reset();
+    const page = browser.page;
+    await openProviderForm(page, demo);
+    await submitProviderForm(page, 'alice', passwordOf(demo, 'alice'));
+    await waitForPicker(page, demo);
+
+    // Followed from the picker (same-origin), a role link asks first.
+    await page.click('[data-testid="role-Admin-111111111111"] [data-testid=link]');
+    await page.waitForSelector('[data-testid=role-link-confirm]');
+    await expectNoSidewaysScroll(page, 'role link confirmation');
+    await page.screenshot({ path: SCREENSHOTS.roleLink, fullPage: true });
+
+    await page.goto(`${demo.url}admin/activity`);
+    await page.waitForSelector('[data-testid=activity]');
+    await expectNoSidewaysScroll(page, 'admin activity');
+    await page.screenshot({ path: SCREENSHOTS.activity, fullPage: true });
+    await page.goto(`${demo.url}admin/access?email=someone%40example.com&groups=admins`);
+    await page.waitForSelector('[data-testid=trace]');
+    await expectNoSidewaysScroll(page, 'admin access');
+    await page.screenshot({ path: SCREENSHOTS.access, fullPage: true });
+
+    await page.goto(demo.url);
+    await page.click('header form button');
+    await page.waitForSelector('[data-testid=signed-out]');
+    await expectNoSidewaysScroll(page, 'signed-out page');
+    await page.screenshot({ path: SCREENSHOTS.signedOut, fullPage: true });
+    expect(browser.problems).toEqual([]);
   });
 
   it('sign-in, keys and console request nothing outside the demo origins and raise no console error or CSP violation', async () => {

@@ -60,6 +60,14 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** `port` when nothing listens there right now, else a free one. */
+async function portOrFree(port: number, host: string): Promise<number> {
+  const probe = createServer();
+  const free = await listen(probe, port, host).then(() => true, () => false);
+  if (free) await new Promise((r) => probe.close(r));
+  return free ? port : freePort(host);
+}
+
 /** A port the OS reports free right now (for the servers that need their URL before they start). */
 async function freePort(host: string): Promise<number> {
   const probe = createServer();
@@ -99,8 +107,12 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const brokerPort = await listen(brokerServer, options.port, host);
   // Requests that arrive while the demo starts wait for it, rather than hang unanswered.
   const held = holdRequests(brokerServer);
-  const oidcPort = options.port === 0 ? await freePort(host) : brokerPort + 1;
-  const awsPort = options.port === 0 ? 0 : brokerPort + 2;
+  // The other servers on the next ports (3001, 3002, 3003 beside 3000), or on free ones when
+  // those are taken; the banner says where each one is.
+  const near = async (offset: number) => (options.port === 0 ? freePort(host) : portOrFree(brokerPort + offset, host));
+  const oidcPort = await near(1);
+  const awsPort = await near(2);
+  const samlPort = await near(3);
   const closers: Array<(options: { graceMs?: number; notReadyMs?: number }) => Promise<void>> = [];
   const closeAll = async (options: { graceMs?: number; notReadyMs?: number } = {}) => {
     for (const close of closers.reverse()) await close(options).catch(() => undefined);
@@ -119,7 +131,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     // (localhost): two sites, so the tile's POST to the ACS is cross-site, as it is with Google.
     const brokerBase = `http://${publicHost}:${brokerPort}`;
     const samlIdp = await startDevSamlIdp({
-      port: options.port === 0 ? 0 : brokerPort + 3,
+      port: samlPort,
       host: '127.0.0.1',
       people,
       sp: { entityId: `${brokerBase}/saml/google/metadata`, acsUrl: callbackUrl(brokerBase, { type: 'saml', id: 'google' }), name: 'Hatrack' },

@@ -13,6 +13,11 @@ export interface DemoPerson {
   name: string;
   groups: string[];
   password: string;
+  /**
+   * The person's second factor in the demo: a six-digit code, made once per process like the
+   * password and printed beside it. Typed in with the password, the sign-in counts as multi-factor.
+   */
+  otp: string;
 }
 
 // No look-alikes (0/o, 1/l/i): the password is read off a terminal and typed, maybe on a phone.
@@ -32,6 +37,8 @@ export function demoPeople(): readonly DemoPerson[] {
     { username: 'alice', sub: 'demo-alice', email: 'alice@example.com', name: 'Alice Admin', groups: ['admins'] },
     { username: 'bob', sub: 'demo-bob', email: 'bob@example.com', name: 'Bob Builder', groups: ['power-users'] },
     { username: 'carla', sub: 'demo-carla', email: 'carla@example.com', name: 'Carla Coder', groups: ['power-users'] },
-  ].map((p) => Object.freeze({ ...p, groups: Object.freeze([...p.groups]) as string[], password: randomDemoPassword() })));
+  ].map((p) => Object.freeze({
+    ...p, groups: Object.freeze([...p.groups]) as string[], password: randomDemoPassword(), otp: String(randomInt(1_000_000)).padStart(6, '0'),
+  })));
   return people;
 }

@@ -20,6 +20,8 @@ export interface DevOidcPerson {
   name: string;
   groups: readonly string[];
   password: string;
+  /** A one-time code that, typed with the password, makes the sign-in multi-factor (amr `otp`). */
+  otp?: string;
 }
 
 export interface DevOidcClient {
@@ -138,10 +140,13 @@ export async function startDevOidcProvider(options: DevOidcProviderOptions): Pro
     }
     const login = (form.get('login') ?? '').trim().toLowerCase();
     const person = options.people.find((x) => x.username.toLowerCase() === login || x.email.toLowerCase() === login);
-    if (person && samePassword(form.get('password') ?? '', person.password)) {
+    // The one-time code is optional: given and right, the sign-in is multi-factor (amr otp).
+    const otp = (form.get('otp') ?? '').trim();
+    const secondFactor = otp !== '' && person?.otp !== undefined && samePassword(otp, person.otp);
+    if (person && samePassword(form.get('password') ?? '', person.password) && (otp === '' || secondFactor)) {
       attempts.delete(uid);
-      options.log?.info('dev oidc provider sign-in', { user: person.username });
-      await p.interactionFinished(req, res, { login: { accountId: person.sub, amr: ['pwd'], remember: false } }, { mergeWithLastSubmission: false });
+      options.log?.info('dev oidc provider sign-in', { user: person.username, mfa: secondFactor });
+      await p.interactionFinished(req, res, { login: { accountId: person.sub, amr: secondFactor ? ['pwd', 'otp'] : ['pwd'], remember: false } }, { mergeWithLastSubmission: false });
       return;
     }
     const failed = (attempts.get(uid) ?? 0) + 1;
@@ -292,6 +297,8 @@ function loginPage(uid: string, clientId: string, error?: string, login = ''): s
 <input id="login" name="login" type="text" value="${esc(login)}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
+<label for="otp">One-time code <span class="tag">(optional: your second factor, for multi-factor sign-in)</span></label>
+<input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6">
 <button type="submit">Sign in</button>
 <button type="submit" name="cancel" value="1" class="secondary" formnovalidate>Cancel</button>
 </form>`);

@@ -13,6 +13,8 @@ export interface AuthnRequestInfo {
   id: string;
   /** RelayState, echoed back untouched. */
   relayState: string | undefined;
+  /** ForceAuthn="true": the person must sign in again, whatever session this IdP holds. */
+  forceAuthn?: boolean;
 }
 
 const idPattern = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
@@ -48,5 +50,5 @@ export function readAuthnRequest(query: URLSearchParams, sp: { entityId: string;
   if (acs !== undefined && acs !== sp.acsUrl) throw new AuthnRequestRefused('The AuthnRequest asks for an ACS URL that is not registered for this application.');
   const binding = attr(root, 'ProtocolBinding');
   if (binding !== undefined && binding !== HTTP_POST) throw new AuthnRequestRefused('Only the HTTP-POST binding is supported for responses.');
-  return { id, relayState: relayStates[0] };
+  return { id, relayState: relayStates[0], ...(attr(root, 'ForceAuthn') === 'true' && { forceAuthn: true }) };
 }

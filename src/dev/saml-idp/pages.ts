@@ -70,6 +70,8 @@ ${hidden}
 <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
+<label for="otp">One-time code <span class="muted">(optional: 2-Step Verification, for a multi-factor sign-in)</span></label>
+<input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6">
 <button type="submit">Next</button>
 </form>
 <p class="hint">Demo people: ${o.usernames.map(e).join(', ')}. Their passwords are printed when the demo starts.</p>

@@ -25,6 +25,9 @@ import { AuthnRequestRefused, readAuthnRequest } from './authn-request.ts';
 import { AUTOPOST_SCRIPT, STYLESHEET, autoPostPage, errorPage, launcherPage, signInPage } from './pages.ts';
 import { buildResponse, encodeResponse, signResponse, type SigningKey, type SigningMode } from './response.ts';
 
+/** The authentication context of a sign-in with the second factor (one of the SAML connector's MFA classes). */
+const MFA_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract';
+
 export interface DevSamlIdpOptions {
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
@@ -107,6 +110,7 @@ class Expiring<V> {
 interface PendingRequest {
   id: string;
   relayState: string | undefined;
+  forceAuthn?: boolean;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -139,7 +143,8 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
   const appName = options.sp.name ?? 'Hatrack';
   const pair = await generateSigningKeyPair({ commonName: 'Hatrack demo Workspace IdP', validityYears: 5 });
   const key: SigningKey = { keyPem: pair.keyPem, certPem: pair.certPem };
-  const sessions = new Expiring<string>(SESSION_TTL_MS, now);
+  // A session: who signed in, and whether with the second factor (their one-time code).
+  const sessions = new Expiring<{ username: string; mfa: boolean }>(SESSION_TTL_MS, now);
   const requests = new Expiring<PendingRequest>(REQUEST_TTL_MS, now);
 
   let url = '';
@@ -150,9 +155,10 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
     const l = login.trim().toLowerCase();
     return options.people.find((p) => p.username.toLowerCase() === l || p.email.toLowerCase() === l);
   };
-  const signedIn = (req: IncomingMessage): DemoPerson | undefined => {
-    const username = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
-    return username === undefined ? undefined : options.people.find((p) => p.username === username);
+  const signedIn = (req: IncomingMessage): { person: DemoPerson; mfa: boolean } | undefined => {
+    const session = sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
+    const person = session === undefined ? undefined : options.people.find((p) => p.username === session.username);
+    return person && session ? { person, mfa: session.mfa } : undefined;
   };
 
   const csp = (formAction: string | undefined) =>
@@ -176,7 +182,7 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
   };
 
   /** The response for `person`, signed, as the auto-submitted form that hands it to the ACS. */
-  const respond = (res: ServerResponse, person: DemoPerson, request: PendingRequest | undefined) => {
+  const respond = (res: ServerResponse, { person, mfa }: { person: DemoPerson; mfa: boolean }, request: PendingRequest | undefined) => {
     const [firstName, ...rest] = person.name.split(' ');
     const xml = buildResponse({
       issuer: entityId,
@@ -185,6 +191,8 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
       nameId: person.email,
       ...(request && { inResponseTo: request.id }),
       attributes: { firstName: [firstName ?? person.name], lastName: rest.length > 0 ? [rest.join(' ')] : [], groups: person.groups },
+      // As Google's 2-Step Verification is told to the SP: a multi-factor authentication context.
+      ...(mfa && { authnContextClassRef: MFA_CONTEXT }),
       now: clock.now(),
     });
     const samlResponse = encodeResponse(signResponse(xml, signing, key));
@@ -228,14 +236,15 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
           if (e instanceof AuthnRequestRefused) return html(res, 400, errorPage(e.message));
           throw e;
         }
-        const person = signedIn(req);
-        if (person) return respond(res, person, request);
+        const session = signedIn(req);
+        // ForceAuthn: the session is not enough, the person signs in again.
+        if (session && !request.forceAuthn) return respond(res, session, request);
         return html(res, 200, signInPage({ request: requests.add(request), appName, usernames: options.people.map((p) => p.username) }));
       }
       case 'GET /o/saml2/initsso': {
         if (u.searchParams.get('spid') !== SP_ID) return html(res, 404, errorPage('There is no such app.'));
-        const person = signedIn(req);
-        if (person) return respond(res, person, undefined);
+        const session = signedIn(req);
+        if (session) return respond(res, session, undefined);
         return html(res, 200, signInPage({ continueTo: 'tile', appName, usernames: options.people.map((p) => p.username) }));
       }
       case 'GET /signin':
@@ -245,7 +254,10 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
         const requestKey = form.get('request') ?? undefined;
         const continueTo = form.get('continue') ?? undefined;
         const person = findPerson(form.get('username') ?? '');
-        if (!person || !sameSecret(form.get('password') ?? '', person.password)) {
+        // The one-time code is optional: given and right, the sign-in is multi-factor.
+        const code = (form.get('otp') ?? '').trim();
+        const mfa = code !== '' && person !== undefined && sameSecret(code, person.otp);
+        if (!person || !sameSecret(form.get('password') ?? '', person.password) || (code !== '' && !mfa)) {
           const again = signInPage({
             ...(requestKey !== undefined && { request: requestKey }),
             ...(continueTo !== undefined && { continueTo }),
@@ -255,17 +267,17 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
           });
           return html(res, 401, again);
         }
-        const session = sessions.add(person.username);
+        const session = sessions.add({ username: person.username, mfa });
         const cookie = `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Lax`;
         if (requestKey !== undefined) {
           const request = requests.take(requestKey);
           if (!request) return html(res, 400, errorPage('This sign-in request has expired. Start again at the app.'), { 'set-cookie': cookie });
           res.setHeader('set-cookie', cookie);
-          return respond(res, person, request);
+          return respond(res, { person, mfa }, request);
         }
         if (continueTo === 'tile') {
           res.setHeader('set-cookie', cookie);
-          return respond(res, person, undefined);
+          return respond(res, { person, mfa }, undefined);
         }
         return redirect(res, '/launcher', { 'set-cookie': cookie });
       }
@@ -273,11 +285,11 @@ export async function startDevSamlIdp(options: DevSamlIdpOptions): Promise<DevSa
         sessions.delete(readCookie(req.headers.cookie, SESSION_COOKIE));
         return redirect(res, '/signin', { 'set-cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0` });
       case 'GET /launcher': {
-        const person = signedIn(req);
-        if (!person) return redirect(res, '/signin');
+        const session = signedIn(req);
+        if (!session) return redirect(res, '/signin');
         return html(res, 200, launcherPage({
-          email: person.email,
-          name: person.name,
+          email: session.person.email,
+          name: session.person.name,
           tiles: [{ name: appName, href: `/o/saml2/initsso?idpid=${IDP_ID}&spid=${SP_ID}&forceauthn=false` }],
         }));
       }

@@ -43,3 +43,22 @@ if (filter) {
     document.getElementById('filter-empty').hidden = shown !== 0;
   });
 }
+
+// A live table (the admin activity page): its rows are fetched again every few seconds, from this
+// same page, while the tab is visible.
+const live = document.querySelector('table[data-live]');
+if (live) {
+  const every = Number(live.getAttribute('data-live')) || 5000;
+  setInterval(async () => {
+    if (document.hidden) return;
+    try {
+      const res = await fetch(window.location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } });
+      if (!res.ok) return;
+      const fresh = new DOMParser().parseFromString(await res.text(), 'text/html').querySelector('table[data-live] tbody');
+      const rows = live.querySelector('tbody');
+      if (fresh && rows) rows.replaceWith(fresh);
+    } catch {
+      // Offline for a moment: the next round tries again.
+    }
+  }, every);
+}

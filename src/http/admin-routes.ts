@@ -31,6 +31,8 @@ export interface AdminRouteDeps {
 
 /** How many events a page shows, and how many are read to fill it when filtered. */
 const PAGE = 50;
+/** How often the newest page of the activity table fetches itself again. */
+const LIVE_REFRESH_MS = 5000;
 const WINDOW = 500;
 
 type Event = Record<string, unknown> & { id: string };
@@ -81,6 +83,8 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
       title: 'Activity', base: deps.base, user: fromStored(req.session.identity!), csrf: csrfToken(req),
       filters, events: events.map((e) => ({ ...e, cloudTrail: cloudTrailLink(e, deps.region) })),
       older: last === undefined ? undefined : `${deps.base}/admin/activity?${query(last)}`,
+      // The newest page follows the trail as it grows (hatrack.js reloads its rows every few seconds).
+      live: before === undefined ? LIVE_REFRESH_MS : undefined,
     }));
   });
 

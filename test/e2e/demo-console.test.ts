@@ -127,6 +127,24 @@ describe('the demo console flow in Chromium', { timeout: 60_000 }, () => {
     expect(await page.isVisible('[data-testid=login-demo]')).toBe(true);
   });
 
+  it('a role link typed into the address bar opens the console; followed from the picker, it asks first', async () => {
+    await browser.reset();
+    const page = browser.page;
+    await signIn(page, demo, 'alice');
+    await waitForPicker(page, demo);
+    // The browser's own navigation: Chromium sends Sec-Fetch-Site: none.
+    await page.goto(`${demo.url}r/prod/Admin`);
+    await page.waitForSelector('main[data-testid=console]');
+    expect(await page.textContent('[data-testid=assumed-role]')).toBe('arn:aws:sts::111111111111:assumed-role/Admin/alice@example.com');
+    await page.goto(demo.url);
+    await waitForPicker(page, demo);
+    await page.click('[data-testid="role-Admin-222222222222"] [data-testid=link]');
+    await page.waitForSelector('[data-testid=role-link-confirm]');
+    await page.click('[data-testid=role-link-confirm] button');
+    await page.waitForSelector('main[data-testid=console]');
+    expect(await page.textContent('[data-testid=assumed-role]')).toBe('arn:aws:sts::222222222222:assumed-role/Admin/alice@example.com');
+  });
+
   it('signing out ends the session and shows the signed-out page, which offers the provider\'s logout', async () => {
     await browser.reset();
     const page = browser.page;

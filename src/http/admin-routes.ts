@@ -37,7 +37,8 @@ const WINDOW = 500;
 
 type Event = Record<string, unknown> & { id: string };
 
-function isAdmin(deps: AdminRouteDeps, who: StoredIdentity): 'ok' | 'not-admin' | 'needs-mfa' {
+/** Whether `who` may open the admin pages now, and if not, why. */
+export function adminVerdict(deps: Pick<AdminRouteDeps, 'groups' | 'requireMfa' | 'provesMfa'>, who: StoredIdentity): 'ok' | 'not-admin' | 'needs-mfa' {
   if (!who.groups.some((g) => deps.groups.includes(g))) return 'not-admin';
   if (deps.requireMfa && deps.provesMfa(who.connector) && !who.mfa) return 'needs-mfa';
   return 'ok';
@@ -52,7 +53,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     res.set('Cache-Control', 'no-store');
     const who = req.session.identity;
     if (!who) return next(fail.unauthenticated('signed_out', 'You are not signed in (or your session has ended). Please sign in again.'));
-    const verdict = isAdmin(deps, who);
+    const verdict = adminVerdict(deps, who);
     if (verdict === 'not-admin') return next(fail.forbidden('admin_only', 'Only administrators may open this page.'));
     if (verdict === 'needs-mfa') return next(fail.forbidden('admin_mfa_required', 'Administrators open this page after signing in with multi-factor authentication.'));
     next();

@@ -17,7 +17,7 @@ import type { Store } from '../store/store.ts';
 import type { BrokerTokens } from '../device/broker-tokens.ts';
 import type { DeviceFlow } from '../device/device-flow.ts';
 import { apiRoutes } from './api-routes.ts';
-import { adminRoutes } from './admin-routes.ts';
+import { adminRoutes, adminVerdict } from './admin-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { deviceRoutes } from './device-routes.ts';
 import { passwordRoutes } from './password-routes.ts';
@@ -118,6 +118,14 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
+  // Who may open the admin pages (admin-routes.ts), also asked by the picker for its link to them.
+  const admins = {
+    groups: deps.admin.groups, requireMfa: deps.admin.requireMfa,
+    provesMfa: (id: string) => {
+      const c = deps.connectors.get(id);
+      return c !== undefined && (c.type === 'oidc' || c.type === 'saml' || (c.type === 'passport' && c.provesMfa));
+    },
+  };
   const passport = loginPassport({
     upstream: deps.connectors, password: deps.passwordConnectors, store: deps.store, publicUrl, publicOrigin: url.origin, metrics: deps.metrics,
   });
@@ -137,18 +145,14 @@ export function createApp(deps: AppDeps): express.Express {
     sessionTtlSeconds: deps.sessionTtlSeconds, cookie: { name: cookieName, secure: https },
     clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
-  router.use(roleRoutes({ audit: deps.audit, hats: deps.hats, store: deps.store, render, loginChoices, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
+  router.use(roleRoutes({ audit: deps.audit, isAdmin: (who) => adminVerdict(admins, who) === 'ok', hats: deps.hats, store: deps.store, render, loginChoices, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
   router.use(deviceRoutes({
     audit: deps.audit, device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store, render, loginChoices,
     base, publicOrigin: url.origin, clock: deps.clock, log: deps.log, metrics: deps.metrics,
   }));
   router.use(adminRoutes({
-    groups: deps.admin.groups, requireMfa: deps.admin.requireMfa, store: deps.store, render, base, region: deps.region,
+    ...admins, store: deps.store, render, base, region: deps.region,
     rules: deps.rules, connectorIds: [...deps.connectors.keys(), ...deps.passwordConnectors.keys()],
-    provesMfa: (id) => {
-      const c = deps.connectors.get(id);
-      return c !== undefined && (c.type === 'oidc' || c.type === 'saml' || (c.type === 'passport' && c.provesMfa));
-    },
   }));
   router.use(apiRoutes({ audit: deps.audit, hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(fail.notFound('not_found', 'There is nothing at this address.')));

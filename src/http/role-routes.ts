@@ -12,7 +12,7 @@ import { isRegionName, partitionOfRegion } from '../aws/partition.ts';
 import { readPreferences, rememberRegion, rememberRole } from './preferences.ts';
 import { consoleRegions } from './regions.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
-import { fromStored } from '../stored-identity.ts';
+import { fromStored, type StoredIdentity } from '../stored-identity.ts';
 import type { Renderer } from './render.ts';
 import { clientAddressKey, rateLimit } from './rate-limit.ts';
 import { wantsJson } from './errors.ts';
@@ -27,6 +27,8 @@ export interface RoleRouteDeps {
   audit: AuditLog;
   hats: HatRack;
   store: Store;
+  /** Whether a signed-in person may open the admin pages (the picker links to them). */
+  isAdmin: (who: StoredIdentity) => boolean;
   render: Renderer;
   /** The sign-in methods the login page offers. */
   loginChoices: readonly LoginChoice[];
@@ -110,6 +112,7 @@ export function roleRoutes(deps: RoleRouteDeps): Router {
       csrf: csrfToken(req),
       accounts: byAccount(ordered),
       moreWithMfa,
+      admin: deps.isAdmin(stored),
       region: prefs.region ?? deps.region,
       regions: consoleRegions(deps.region),
     }));

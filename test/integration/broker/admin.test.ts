@@ -52,7 +52,9 @@ describe('/admin/activity', () => {
     expect(await (await alice.request(`${demo.url}admin/activity?account=999999999999`)).text()).toContain('data-testid="no-activity"');
   });
 
-  it('is for admins only', async () => {
+  it('is for admins only, and the picker links to it for them alone', async () => {
+    expect(await (await alice.request(demo.url)).text()).toContain('data-testid="admin-links"');
+    expect(await (await bob.request(demo.url)).text()).not.toContain('data-testid="admin-links"');
     expect((await bob.request(`${demo.url}admin/activity`)).status).toBe(403);
     expect((await fetch(`${demo.url}admin/activity`)).status).toBe(401);
   });

@@ -52,8 +52,6 @@ function hours(seconds: number): string {
   return seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.round(seconds / 60)} min`;
 }
 
-/** Grants grouped by account, in rule order, for the picker. */
-/** The bookmarkable path of a grant: `/r/<account alias or id>/<role name>` (role names are unique in an account). */
 /** A keys page waiting for its GET: what it shows, and the session it is for. */
 interface KeysPage {
   sid: string;
@@ -67,10 +65,12 @@ interface KeysPage {
 const KEYS_PAGE_TTL_MS = 60_000;
 const keysPageKey = (ticket: string) => `keys-page:${ticket}`;
 
+/** The bookmarkable path of a grant: `/r/<account alias or id>/<role name>` (role names are unique in an account). */
 function roleLinkPath(g: Grant): string {
   return `/r/${encodeURIComponent(g.accountAlias ?? g.accountId)}/${encodeURIComponent(g.roleName)}`;
 }
 
+/** Grants grouped by account, in the order given (an account where its first grant is), for the picker. */
 function byAccount(grants: Grant[]) {
   const accounts = new Map<string, { id: string; alias?: string; filterText: string; grants: object[] }>();
   for (const g of grants) {

@@ -11,7 +11,7 @@ import type { Identity } from '../identity.ts';
 import { mapRoles } from '../mapping/map-roles.ts';
 import type { RuleSet } from '../mapping/rules.ts';
 import type { MappingResult } from '../mapping/types.ts';
-import type { Store } from '../store/store.ts';
+import type { LogEntry, Store } from '../store/store.ts';
 import { csrfToken } from './csrf.ts';
 import type { Renderer } from './render.ts';
 
@@ -46,6 +46,17 @@ export function adminVerdict(deps: Pick<AdminRouteDeps, 'groups' | 'requireMfa' 
 
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
+/** The audit stream's entries as events, newest first; an entry that is not JSON is skipped. */
+function parsed(entries: readonly LogEntry[]): Array<{ id: string; e: Record<string, unknown> }> {
+  return entries.flatMap(({ id, entry }) => {
+    try {
+      return [{ id, e: JSON.parse(entry) as Record<string, unknown> }];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export function adminRoutes(deps: AdminRouteDeps): Router {
   const router = Router();
 
@@ -64,13 +75,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     const before = /^\d{1,19}-\d{1,19}$/.test(text(req.query.before)) ? text(req.query.before) : undefined;
     const read = await deps.store.readLatest(AUDIT_STREAM_KEY, WINDOW, before);
     const events: Event[] = [];
-    for (const { id, entry } of read) {
-      let e: Record<string, unknown>;
-      try {
-        e = JSON.parse(entry) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
+    for (const { id, e } of parsed(read)) {
       if (filters.person && !text(e.email).toLowerCase().includes(filters.person) && !text(e.subject).toLowerCase().includes(filters.person)) continue;
       if (filters.account && text(e.accountId) !== filters.account) continue;
       if (filters.role && !text(e.roleArn).includes(filters.role)) continue;
@@ -94,13 +99,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   // it; and the explanation for any person and groups typed in, as `hatrack explain` gives it.
   router.get('/admin/access', async (req, res) => {
     const people = new Map<string, Identity>();
-    for (const { entry } of await deps.store.readLatest(AUDIT_STREAM_KEY, WINDOW)) {
-      let e: Record<string, unknown>;
-      try {
-        e = JSON.parse(entry) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
+    for (const { e } of parsed(await deps.store.readLatest(AUDIT_STREAM_KEY, WINDOW))) {
       const key = `${text(e.connector)}\n${text(e.subject)}`;
       if (e.event !== 'sign-in' || people.has(key) || people.size === PAGE || !Array.isArray(e.groups)) continue;
       people.set(key, {

@@ -21,6 +21,7 @@ import type { AuditLog } from '../audit/audit.ts';
 import { requestMeta, who as whoOf } from './request-meta.ts';
 import { readCookie } from './cookies.ts';
 import type { Renderer } from './render.ts';
+import { notStartedHere } from './login-state.ts';
 
 export interface AuthRouteDeps {
   audit: AuditLog;
@@ -88,7 +89,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       if (type === 'oidc') {
         const states = new URL(req.originalUrl, deps.publicOrigin).searchParams.getAll('state');
         if (states.length !== 1 || states[0] !== req.session.loginState) {
-          throw fail.unauthenticated('login_state_mismatch', 'This sign-in was not started in this browser, or it was already used. Please sign in again.');
+          throw notStartedHere();
         }
       }
       await deps.passport.authenticate(connector.id, step, async (err, identity, info) => {

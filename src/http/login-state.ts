@@ -3,7 +3,7 @@
 // (O14, O20, S27). The HTTP layer owns this; connectors only say what to keep.
 import type { Request } from 'express';
 import { isWellFormedState, PENDING_LOGIN_TTL_MS, toPendingLogin, type PendingLogin } from '../connectors/connector.ts';
-import { fail } from '../errors.ts';
+import { fail, type HatrackError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 
 export function pendingLoginKey(state: string): string {
@@ -35,6 +35,16 @@ export async function takePendingLogin(store: Pick<Store, 'consume'>, state: str
   return pending?.state === state ? pending : undefined;
 }
 
+/** A callback this browser did not begin, or whose login was used already (O14, C4). */
+export function notStartedHere(): HatrackError {
+  return fail.unauthenticated('login_state_mismatch', 'This sign-in was not started in this browser, or it was already used. Please sign in again.');
+}
+
+/** A callback whose login was begun at another connector. */
+export function startedElsewhere(): HatrackError {
+  return fail.unauthenticated('login_state_mismatch', 'This sign-in was started with another sign-in method. Please sign in again.');
+}
+
 /**
  * Saves a started login and binds it to this browser: its callback must come back to the same
  * session (O14). Until then the session only holds that state, so it lives no longer than the
@@ -53,12 +63,12 @@ export async function beginLogin(req: Request, store: Pick<Store, 'setIfAbsent'>
  */
 export async function takeBoundLogin(req: Request, store: Pick<Store, 'consume'>, connectorId: string, state: string | undefined): Promise<PendingLogin | undefined> {
   if (!state || state !== req.session.loginState) {
-    throw fail.unauthenticated('login_state_mismatch', 'This sign-in was not started in this browser, or it was already used. Please sign in again.');
+    throw notStartedHere();
   }
   delete req.session.loginState;
   const pending = await takePendingLogin(store, state);
   if (pending && pending.connector !== connectorId) {
-    throw fail.unauthenticated('login_state_mismatch', 'This sign-in was started with another sign-in method. Please sign in again.');
+    throw startedElsewhere();
   }
   return pending;
 }

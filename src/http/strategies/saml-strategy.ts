@@ -24,9 +24,8 @@ import type { SamlConnector } from '../../connectors/saml/saml-connector.ts';
 import type { SecondVerifier } from '../../connectors/saml/acs.ts';
 import { isWellFormedState } from '../../connectors/connector.ts';
 import { callbackUrl } from '../../connectors/upstream.ts';
-import { fail } from '../../errors.ts';
 import type { Store } from '../../store/store.ts';
-import { beginLogin, takePendingLogin } from '../login-state.ts';
+import { beginLogin, startedElsewhere, takePendingLogin } from '../login-state.ts';
 import type { LoginStep } from './login-step.ts';
 
 export interface SamlStrategyDeps {
@@ -99,7 +98,7 @@ export class SamlLoginStrategy extends MultiSamlStrategy {
     // Consumed once, atomically: a second POST of the same SP-initiated response finds nothing.
     const pending = isWellFormedState(relayState) ? await takePendingLogin(this.deps.store, relayState) : undefined;
     if (pending && pending.connector !== connector.id) {
-      throw fail.unauthenticated('login_state_mismatch', 'This sign-in was started with another sign-in method. Please sign in again.');
+      throw startedElsewhere();
     }
     const passportSaml: SecondVerifier = (samlResponse, decryptionPvk) => new Promise((resolve, reject) => {
       const run: Created = Object.create(this);

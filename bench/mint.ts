@@ -1,16 +1,16 @@
 // How much minting an AWS assertion costs beyond the RSA signature it cannot avoid. Prints the
-// ratio of mintAwsResponse (build XML, parse, canonicalise, sign) to a bare RSA-SHA256 signature
-// of the same document, both measured in this process, interleaved, so machine noise cancels.
+// ratio of mintAwsResponse (checks, the canonical assertion, one digest, one signature) to a bare
+// RSA-SHA256 signature of the same document, both measured in this process, interleaved, so machine noise cancels.
 import { createSign, createPrivateKey } from 'node:crypto';
 import { generateSigningKeyPair } from '../src/aws/keys.ts';
-import { createXmlSigner } from '../src/aws/signer.ts';
+import { createKeySigner } from '../src/aws/signer.ts';
 import { mintAwsResponse } from '../src/aws/mint.ts';
 import type { Identity } from '../src/identity.ts';
 import { median, msPerCall } from './stats.ts';
 import type { Grant } from '../src/mapping/types.ts';
 
 const keys = await generateSigningKeyPair();
-const signer = createXmlSigner({ current: keys });
+const signer = createKeySigner({ current: keys });
 const idp = { entityId: 'https://hatrack.example.com/saml/metadata', signer, recipient: 'https://signin.aws.amazon.com/saml', audience: 'https://signin.aws.amazon.com/saml' };
 const identity: Identity = { connector: 'okta', subject: 'alice', email: 'alice@example.com', emailVerified: true, groups: ['admins'], mfa: false, claims: {} };
 const grant: Grant = {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { AUDIT_STREAM_LENGTH, createAuditLog } from './audit/audit.ts';
 import { awsEndpoints } from './aws/partition.ts';
 import { keyFilePaths, loadOrCreateKeyPairs, loadOrCreateSigningKeys } from './aws/keys.ts';
-import { createXmlSigner } from './aws/signer.ts';
+import { createKeySigner } from './aws/signer.ts';
 import { idpMetadataXml } from './aws/metadata.ts';
 import { closeStsClients } from './aws/sts.ts';
 import { createHatRack } from './broker/broker.ts';
@@ -107,7 +107,7 @@ export async function startHatrack(loaded: LoadedConfig, options: StartOptions):
   const keys = await loadOrCreateSigningKeys(keyFilePaths(config.signing, baseDir));
   if (keys.created) log.info('generated a new signing key and certificate', { cert: config.signing.cert });
   for (const warning of keys.warnings) log.warn(warning);
-  const signer = createXmlSigner(keys);
+  const signer = createKeySigner(keys);
   const decryptionKeys = await loadDecryptionKeys(config, baseDir, log);
   const entityId = idpEntityId(config);
   const metadata = idpMetadataXml({ entityId, certificates: signer.certificates, ssoUrl: `${publicUrl}/` });

@@ -9,6 +9,7 @@ import type { Grant } from '../mapping/types.ts';
 import { parseRoleArn, parseSamlProviderArn } from './arn.ts';
 import { sanitiseSessionName, sanitiseSourceIdentity } from './names.ts';
 import type { Signer } from './signer.ts';
+import { signAssertion, type CanonicalAssertion } from './xml-signature.ts';
 import { escapeXmlAttr as attr, escapeXmlText as text, survivesXml } from './xml.ts';
 
 export const NS = {
@@ -236,33 +237,40 @@ export function mintForAws(identity: Identity, grant: Grant, idp: IdpSettings, n
   const transitive = tags.filter((t) => t.transitive).map((t) => t.key);
   if (transitive.length > 0) attributes.push(attribute(AWS_ATTRIBUTES.transitiveTagKeys, transitive));
 
-  const assertion =
-    `<saml:Assertion xmlns:saml="${NS.assertion}" ID="${assertionId}" Version="2.0" IssueInstant="${issueInstant}">` +
-      `<saml:Issuer>${text(issuer)}</saml:Issuer>` +
-      `<saml:Subject>` +
-        `<saml:NameID Format="${SAML.persistent}">${text(nameIdFor(identity))}</saml:NameID>` +
-        `<saml:SubjectConfirmation Method="${SAML.bearer}">` +
-          `<saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${attr(recipient)}"/>` +
-        `</saml:SubjectConfirmation>` +
-      `</saml:Subject>` +
-      `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}">` +
-        `<saml:AudienceRestriction><saml:Audience>${text(audience)}</saml:Audience></saml:AudienceRestriction>` +
-      `</saml:Conditions>` +
-      `<saml:AuthnStatement AuthnInstant="${instant(authTime)}" SessionIndex="${sessionIndex}">` +
-        `<saml:AuthnContext><saml:AuthnContextClassRef>${SAML.unspecifiedContext}</saml:AuthnContextClassRef></saml:AuthnContext>` +
-      `</saml:AuthnStatement>` +
-      `<saml:AttributeStatement>${attributes.join('')}</saml:AttributeStatement>` +
-    `</saml:Assertion>`;
+  // The Assertion is written in its exclusive-canonical form (xml-signature.ts): attributes in
+  // c14n order (by name, namespace declarations first), empty elements as start and end tags,
+  // values escaped as c14n writes them (xml.ts).
+  const assertion: CanonicalAssertion = {
+    id: assertionId,
+    head:
+      `<saml:Assertion xmlns:saml="${NS.assertion}" ID="${assertionId}" IssueInstant="${issueInstant}" Version="2.0">` +
+        `<saml:Issuer>${text(issuer)}</saml:Issuer>`,
+    tail:
+        `<saml:Subject>` +
+          `<saml:NameID Format="${SAML.persistent}">${text(nameIdFor(identity))}</saml:NameID>` +
+          `<saml:SubjectConfirmation Method="${SAML.bearer}">` +
+            `<saml:SubjectConfirmationData NotOnOrAfter="${notOnOrAfter}" Recipient="${attr(recipient)}"></saml:SubjectConfirmationData>` +
+          `</saml:SubjectConfirmation>` +
+        `</saml:Subject>` +
+        `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}">` +
+          `<saml:AudienceRestriction><saml:Audience>${text(audience)}</saml:Audience></saml:AudienceRestriction>` +
+        `</saml:Conditions>` +
+        `<saml:AuthnStatement AuthnInstant="${instant(authTime)}" SessionIndex="${sessionIndex}">` +
+          `<saml:AuthnContext><saml:AuthnContextClassRef>${SAML.unspecifiedContext}</saml:AuthnContextClassRef></saml:AuthnContext>` +
+        `</saml:AuthnStatement>` +
+        `<saml:AttributeStatement>${attributes.join('')}</saml:AttributeStatement>` +
+      `</saml:Assertion>`,
+  };
 
   const response =
     `<samlp:Response xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${responseId}" Version="2.0" IssueInstant="${issueInstant}" Destination="${attr(recipient)}">` +
       `<saml:Issuer>${text(issuer)}</saml:Issuer>` +
       `<samlp:Status><samlp:StatusCode Value="${SAML.success}"/></samlp:Status>` +
-      assertion +
+      signAssertion(assertion, idp.signer) +
     `</samlp:Response>`;
 
   return {
-    xml: idp.signer.sign(response),
+    xml: response,
     signed: { assertionId, sessionName, ...(sourceIdentity !== undefined && { sourceIdentity }), sessionDuration: duration },
   };
 }

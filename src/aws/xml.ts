@@ -27,22 +27,23 @@ function check(value: string, changed: RegExp): string {
   return value;
 }
 
+// Each escape writes a value the way exclusive XML canonicalisation (xml-exc-c14n, which applies
+// C14N 1.0 §2.3's rules for text and attribute nodes) writes it, so text assembled from these
+// pieces in canonical element and attribute order is already its own canonical form
+// (xml-signature.ts digests it as written).
+const textEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const attrEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' };
+
 /** Text content: `&`, `<` and `>` (the last so that `]]>` can never appear). */
 export function escapeXmlText(value: string): string {
-  return check(value, changedInText).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return check(value, changedInText).replace(/[&<>]/g, (c) => textEscapes[c]!);
 }
 
 /**
  * A double-quoted attribute value. Tab, LF and CR become character references so attribute-value
- * normalisation cannot turn them into spaces between signing and verifying.
+ * normalisation cannot turn them into spaces between signing and verifying; `>` stays as it is,
+ * as canonical XML writes it.
  */
 export function escapeXmlAttr(value: string): string {
-  return check(value, changedInAttributes)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/\t/g, '&#x9;')
-    .replace(/\n/g, '&#xA;')
-    .replace(/\r/g, '&#xD;');
+  return check(value, changedInAttributes).replace(/[&<"\t\n\r]/g, (c) => attrEscapes[c]!);
 }

@@ -10,7 +10,7 @@ import { generateSigningKeyPair } from '../../../src/aws/keys.ts';
 import { idpMetadataXml } from '../../../src/aws/metadata.ts';
 import { ACTIONS, planIamSetup, trustPolicy } from '../../../src/aws/iam-setup.ts';
 import { AWS_ATTRIBUTES, encodeForSts, mintAwsResponse, type IdpSettings } from '../../../src/aws/mint.ts';
-import { createXmlSigner } from '../../../src/aws/signer.ts';
+import { createKeySigner } from '../../../src/aws/signer.ts';
 import { assumeRoleWithSaml, closeStsClients } from '../../../src/aws/sts.ts';
 import { createAwsStandin, type AwsStandin } from '../../../src/dev/aws-standin/index.ts';
 import { registerIamSetup } from '../../../src/dev/demo.ts';
@@ -37,7 +37,7 @@ let loaded: LoadedConfig;
 
 beforeAll(async () => {
   const keys = await generateSigningKeyPair();
-  idp = { entityId: ENTITY_ID, signer: createXmlSigner({ current: keys }), recipient: AUD, audience: AUD };
+  idp = { entityId: ENTITY_ID, signer: createKeySigner({ current: keys }), recipient: AUD, audience: AUD };
   metadataXml = idpMetadataXml({ entityId: ENTITY_ID, certificates: [keys.certPem] });
   loaded = validateConfig(configWith(storyRoles), 'story', {});
   standin = createAwsStandin();

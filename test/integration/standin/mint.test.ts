@@ -7,7 +7,7 @@ import type { Grant } from '../../../src/mapping/types.ts';
 import { generateSigningKeyPair } from '../../../src/aws/keys.ts';
 import { idpMetadataXml } from '../../../src/aws/metadata.ts';
 import { encodeForSts, mintAwsResponse, type IdpSettings } from '../../../src/aws/mint.ts';
-import { createXmlSigner } from '../../../src/aws/signer.ts';
+import { createKeySigner } from '../../../src/aws/signer.ts';
 import { createAwsStandin, type AwsStandin } from '../../../src/dev/aws-standin/index.ts';
 
 const ACCOUNT = '222222222222';
@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 function idp(keys: { keyPem: string; certPem: string }): IdpSettings {
-  return { entityId: ENTITY_ID, signer: createXmlSigner({ current: keys }), recipient: SIGNIN, audience: SIGNIN };
+  return { entityId: ENTITY_ID, signer: createKeySigner({ current: keys }), recipient: SIGNIN, audience: SIGNIN };
 }
 
 async function assume(xml: string) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKeys, rotateSigningKeys, siblingPath } from '../../../src/aws/keys.ts';
 import { idpMetadataXml } from '../../../src/aws/metadata.ts';
-import { createXmlSigner } from '../../../src/aws/signer.ts';
+import { createKeySigner } from '../../../src/aws/signer.ts';
 import { isHatrackError, type HatrackError } from '../../../src/errors.ts';
 
 let dir: string;
@@ -147,7 +147,7 @@ describe('rotateSigningKeys', () => {
     expect(loaded.next?.certPem).not.toBe(before.current.certPem);
     expect(loaded.next).not.toHaveProperty('keyPem');
 
-    const signer = createXmlSigner(loaded);
+    const signer = createKeySigner(loaded);
     expect(signer.certificates).toEqual([before.current.certPem, loaded.next!.certPem]);
     const metadata = idpMetadataXml({ entityId: 'https://h.example/saml/metadata', certificates: signer.certificates });
     expect(metadata.match(/<md:KeyDescriptor use="signing">/g)).toHaveLength(2);

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SignedXml } from 'xml-crypto';
 import { AWS_ATTRIBUTES, isSessionTagValue, mintAwsResponse, nameIdFor, type IdpSettings, type SessionTag } from '../../../src/aws/mint.ts';
 import { sanitiseSessionName, sanitiseSourceIdentity } from '../../../src/aws/names.ts';
-import { createXmlSigner } from '../../../src/aws/signer.ts';
+import { createKeySigner } from '../../../src/aws/signer.ts';
 import { isHatrackError } from '../../../src/errors.ts';
 import { normaliseIdentity } from '../../../src/identity.ts';
 import { resolveSessionTags } from '../../../src/mapping/session-tags.ts';
@@ -21,7 +21,7 @@ let certPem: string;
 beforeAll(async () => {
   const pair = await signingPair();
   certPem = pair.certPem;
-  idp = { entityId: 'https://hatrack.example.com/saml/metadata', signer: createXmlSigner({ current: pair }), recipient: 'https://signin.aws.amazon.com/saml', audience: 'https://signin.aws.amazon.com/saml' };
+  idp = { entityId: 'https://hatrack.example.com/saml/metadata', signer: createKeySigner({ current: pair }), recipient: 'https://signin.aws.amazon.com/saml', audience: 'https://signin.aws.amazon.com/saml' };
 });
 
 const awkward = ['a', 'Z', '0', ' ', '\u00a0', '\u3000', '\u2028', '\u2029', '_', '.', ':', '/', '=', '+', '-', '@', 'e\u0301', '\u00e9', '\u{1d51e}',

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignedXml } from 'xml-crypto';
 import type { Element } from '@xmldom/xmldom';
 import { encodeForSts, mintAwsResponse, mintForAws, nameIdFor, type IdpSettings, type SessionTag } from '../../../src/aws/mint.ts';
-import { createXmlSigner, type Signer } from '../../../src/aws/signer.ts';
+import { createKeySigner, type Signer } from '../../../src/aws/signer.ts';
 import { isHatrackError } from '../../../src/errors.ts';
 import { NOW, childElements, elements, grant, identity, only, otherSigningPair, parseXml, signingPair } from './support.ts';
 
@@ -27,7 +27,7 @@ let dir: string;
 beforeAll(async () => {
   const pair = await signingPair();
   certPem = pair.certPem;
-  signer = createXmlSigner({ current: pair });
+  signer = createKeySigner({ current: pair });
   dir = mkdtempSync(join(tmpdir(), 'hatrack-mint-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -257,7 +257,7 @@ describe('mintAwsResponse: AWS attributes', () => {
     ['keys that differ only in case', [{ key: 'Team', value: 'a' }, { key: 'team', value: 'b' }]],
   ])('rejects session tags with %s before signing', (_, tags) => {
     let signed = 0;
-    const counting: Signer = { certificates: signer.certificates, sign: (x) => { signed++; return signer.sign(x); } };
+    const counting: Signer = { certificates: signer.certificates, signRsaSha256: (x) => { signed++; return signer.signRsaSha256(x); } };
     expect(mintCode(() => mintAwsResponse(identity(), grant(), idp({ signer: counting }), NOW, { sessionTags: tags }))).toBe('mint_invalid_session_tags');
     expect(signed).toBe(0);
   });
@@ -275,7 +275,7 @@ describe('mintAwsResponse: ARNs are checked before signing (W8)', () => {
     ['a provider in another partition', { providerArn: 'arn:aws-cn:iam::111111111111:saml-provider/hatrack' }],
   ])('rejects %s and never calls the signer', (_, overrides) => {
     let signed = 0;
-    const counting: Signer = { certificates: signer.certificates, sign: (x) => { signed++; return signer.sign(x); } };
+    const counting: Signer = { certificates: signer.certificates, signRsaSha256: (x) => { signed++; return signer.signRsaSha256(x); } };
     expect(mintCode(() => mintAwsResponse(identity(), grant(overrides), idp({ signer: counting }), NOW))).toBe('mint_invalid_role');
     expect(signed).toBe(0);
   });

@@ -24,6 +24,11 @@ export interface GroupPattern {
    */
   candidate(name: string, caseInsensitive: boolean): boolean;
   /**
+   * The text every candidate name starts with, compared as `candidate` compares it (ASCII-folded
+   * when case is ignored); empty when nothing can be relied on. pattern-index.ts files patterns by it.
+   */
+  prefix(caseInsensitive: boolean): string;
+  /**
    * Captured values when the whole of `name` matches, else undefined. `name` must already be NFC
    * (map-roles.ts sees to it); names failing `candidate` never match.
    */
@@ -88,6 +93,7 @@ export function compileGroupPattern(source: string): { pattern: GroupPattern } |
       optionalCaptures: new Set(captureList.filter((c) => c.optional).map((c) => c.name)),
       minLength: minLength(parsed.ast),
       candidate,
+      prefix: (caseInsensitive) => (!caseInsensitive ? prefix : prefixFoldsAsAscii ? foldedPrefix : ''),
       expressions: [exact, folded, exactProbe, foldedProbe],
       match(name, caseInsensitive) {
         if (!candidate(name, caseInsensitive)) return undefined;

@@ -6,14 +6,16 @@
 // normaliseIdentity; ASCII case is folded when their connector says groups are case-insensitive;
 // over-long names are set aside), deny rules are matched
 // first, then each allow rule in order: match → MFA → session tags → role ARNs → deny → duplicate.
-// A deny wins over every allow, wherever it stands in the list. Group patterns read at most
-// MAX_PATTERN_WORK characters of names per person; past that they grant nothing, and a deny pattern
-// left unchecked makes the whole mapping grant nothing (fail closed).
+// A deny wins over every allow, wherever it stands in the list. Each pattern rule tries only the
+// names that start with its fixed text (pattern-index.ts); when those add up to more than
+// MAX_PATTERN_WORK characters for one person, no pattern is tried and pattern rules grant nothing,
+// and a deny pattern left unchecked makes the whole mapping grant nothing (fail closed).
 import type { Identity } from '../identity.ts';
 import type { Grant, MappingResult, TraceLine } from './types.ts';
 import type { AllowRule, CompiledRule, DenyRule, RuleSet } from './rules.ts';
 import { describeFieldRef, readField } from './identity-fields.ts';
 import { emailKey, foldAsciiCase, MAX_GROUP_LENGTH, MAX_PATTERN_INPUT, MAX_PATTERN_WORK, shownName } from './normalise.ts';
+import { OVER_BUDGET, type PatternCandidates } from './pattern-index.ts';
 import { denyTargetCovers, expandRoleTemplate } from './role-template.ts';
 import { resolveSessionTags } from './session-tags.ts';
 
@@ -35,8 +37,8 @@ class Memberships {
   private readonly exact = new Map<string, string>();
   tooLong = 0;
   tooLongForPatterns = 0;
-  /** Characters the pattern engine may still read (MAX_PATTERN_WORK); below zero, patterns stop. */
-  private patternWork = MAX_PATTERN_WORK;
+  /** Each pattern rule's candidate names; OVER_BUDGET when patterns are not tried at all (pattern-index.ts). */
+  private readonly patternCandidates: PatternCandidates | typeof OVER_BUDGET;
 
   /** The person's address, as sent (NFC). */
   readonly email: string;
@@ -45,7 +47,8 @@ class Memberships {
 
   readonly caseInsensitive: boolean;
 
-  constructor(identity: Identity, rules: readonly CompiledRule[], caseInsensitive: boolean) {
+  constructor(identity: Identity, ruleSet: RuleSet, caseInsensitive: boolean) {
+    const rules = ruleSet.rules;
     this.caseInsensitive = caseInsensitive;
     this.email = identity.email;
     // Only the few names rules ask for are indexed: one lookup per group in a small set is far
@@ -79,6 +82,7 @@ class Memberships {
     // group: a group that happens to be called carla@corp.example gets nothing of Carla's (C5).
     this.emailKey = identity.emailVerified === true && typeof identity.email === 'string' && identity.email.length <= MAX_GROUP_LENGTH
       ? emailKey(identity.email) : undefined;
+    this.patternCandidates = ruleSet.patterns.candidates(this.names, caseInsensitive, (rule) => inScope(rule, identity));
   }
 
   key(name: string): string {
@@ -86,7 +90,7 @@ class Memberships {
   }
 
   get patternWorkExhausted(): boolean {
-    return this.patternWork < 0;
+    return this.patternCandidates === OVER_BUDGET;
   }
 
   /** The matches of a rule; undefined when its pattern could not be tried on every name (budget spent). */
@@ -98,13 +102,11 @@ class Memberships {
       const group = this.exact.get(this.key(rule.match.group));
       return group === undefined ? [] : [{ group, captures: noCaptures }];
     }
+    if (this.patternCandidates === OVER_BUDGET) return undefined;
     const pattern = rule.match.pattern;
     const out: Match[] = [];
     let seen: Set<string> | undefined;
-    for (const name of this.names) {
-      if (!pattern.candidate(name, this.caseInsensitive)) continue;
-      this.patternWork -= name.length;
-      if (this.patternWork < 0) return undefined;
+    for (const name of this.patternCandidates.of(rule)) {
       const captures = pattern.match(name, this.caseInsensitive);
       if (!captures) continue;
       // The same name sent twice is one match.
@@ -149,7 +151,7 @@ const unchecked = `not evaluated: the person's groups are too many or too long f
 
 export function mapRoles(identity: Identity, ruleSet: RuleSet): MappingResult {
   const caseInsensitive = ruleSet.connectors.get(identity.connector)?.groupsCaseInsensitive === true;
-  const who = new Memberships(identity, ruleSet.rules, caseInsensitive);
+  const who = new Memberships(identity, ruleSet, caseInsensitive);
   const lines = new Map<number, TraceLine[]>();
   const trace = (line: TraceLine) => {
     const list = lines.get(line.rule);

@@ -20,9 +20,10 @@ export const MAX_GROUP_LENGTH = 1024;
 export const MAX_PATTERN_INPUT = 256;
 
 /**
- * How many characters of group names, in all, the pattern engine may read while mapping one person.
- * Linear time per name still adds up over ten thousand long names built to get far into a pattern;
- * past this budget patterns are not tried any further and mapping fails closed (map-roles.ts). A
+ * How many characters of group names, in all, the pattern engine may read while mapping one person
+ * (each name counted once per rule that must try it, plus one). Linear time per name still adds up
+ * over ten thousand long names built to get far into a pattern; over this budget no pattern is
+ * tried and mapping fails closed (map-roles.ts, pattern-index.ts). A
  * real person's groups come nowhere near it: 10 000 groups of 40 characters, every one passing a
  * pattern's fixed prefix, are 400 000.
  */

@@ -8,6 +8,7 @@ import { compileAccounts, type AccountConfig, type AccountTable } from './accoun
 import { compileGroupPattern, type GroupPattern } from './group-pattern.ts';
 import { parseFieldRef, type FieldRef } from './identity-fields.ts';
 import { emailKey, normaliseGroup } from './normalise.ts';
+import { PatternIndex } from './pattern-index.ts';
 import { compileDenyTarget, compileRoleTemplate, type DenyTarget, type RoleTarget } from './role-template.ts';
 import { compileSessionTags, type TagSpec } from './session-tags.ts';
 
@@ -56,6 +57,8 @@ export interface RuleSet {
   connectors: ReadonlyMap<string, ConnectorMatching>;
   /** Where SourceIdentity comes from (config aws.sourceIdentity). */
   sourceIdentity: FieldRef;
+  /** The pattern rules filed by their leading text (pattern-index.ts). */
+  patterns: PatternIndex;
 }
 
 export interface RuleSettings {
@@ -175,5 +178,5 @@ export function compileRules(
   const connectors = new Map<string, ConnectorMatching>(
     (settings.connectors ?? []).map((c) => [c.id, { groupsCaseInsensitive: c.groupsCaseInsensitive === true }]),
   );
-  return { rules: { rules: compiled, accounts, connectors, sourceIdentity }, problems };
+  return { rules: { rules: compiled, accounts, connectors, sourceIdentity, patterns: new PatternIndex(compiled) }, problems };
 }

@@ -93,14 +93,22 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number; requestId?: string };
 }
 
+/** Whether the connection was closed under the request before any answer came back. */
+function wasReset(e: unknown): boolean {
+  const code = (e as SdkError | undefined)?.code;
+  return (code === 'ECONNRESET' || code === 'EPIPE') && (e as SdkError).$metadata?.httpStatusCode === undefined;
+}
+
 /** A HatrackError for anything `AssumeRoleWithSAML` threw. Never carries the assertion or keys. */
 export function translateStsError(e: unknown): HatrackError {
   if (e instanceof HatrackError) return e;
   const err = (typeof e === 'object' && e !== null ? e : {}) as SdkError;
   const httpStatus = err.$metadata?.httpStatusCode;
   if (httpStatus === undefined) {
-    // No HTTP answer at all: refused, reset, DNS, TLS, timeout or abort.
-    const reason = err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timed out' : (err.code ?? err.name ?? 'network error');
+    // No HTTP answer at all: refused, reset, DNS, TLS, timeout or abort. (The SDK names a reset
+    // TimeoutError too; its code tells them apart.)
+    const reason = wasReset(e) ? `connection reset (${err.code})`
+      : err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timed out' : (err.code ?? err.name ?? 'network error');
     return new HatrackError('sts_unreachable', 503, 'AWS STS could not be reached. Please try again in a moment.', `AssumeRoleWithSAML: ${reason}`, { cause: e });
   }
   const wire = String(err.Code ?? err.name ?? 'Unknown');
@@ -123,19 +131,32 @@ export async function assumeRoleWithSaml(input: AssumeRoleWithSamlInput, setting
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const client = clientFor(settings, timeoutMs);
 
+  const command = new AssumeRoleWithSAMLCommand({
+    RoleArn: input.roleArn,
+    PrincipalArn: input.providerArn,
+    SAMLAssertion: input.samlAssertionBase64,
+    ...(input.durationSeconds !== undefined ? { DurationSeconds: input.durationSeconds } : {}),
+  });
+  // One bound for the whole call, retry included; a timer cleared at the end rather than
+  // AbortSignal.timeout, which would still fire (and build its error) long after every call.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
   let out;
   try {
-    out = await client.send(
-      new AssumeRoleWithSAMLCommand({
-        RoleArn: input.roleArn,
-        PrincipalArn: input.providerArn,
-        SAMLAssertion: input.samlAssertionBase64,
-        ...(input.durationSeconds !== undefined ? { DurationSeconds: input.durationSeconds } : {}),
-      }),
-      { abortSignal: AbortSignal.timeout(timeoutMs) },
-    );
+    try {
+      out = await client.send(command, { abortSignal: deadline.signal });
+    } catch (e) {
+      // A pooled keep-alive connection the server closed just as it was reused (servers close idle
+      // ones: Node's after 5 s): the request died unanswered, so it is sent once more on a new
+      // connection. Nothing else is retried (the client makes one attempt): an assertion STS may
+      // have accepted is not sent again after a timeout.
+      if (!wasReset(e) || deadline.signal.aborted) throw e;
+      out = await client.send(command, { abortSignal: deadline.signal });
+    }
   } catch (e) {
     throw translateStsError(e);
+  } finally {
+    clearTimeout(timer);
   }
 
   const c = out.Credentials;

@@ -236,6 +236,68 @@ describe('assumeRoleWithSaml: reachability', () => {
   });
 });
 
+describe('assumeRoleWithSaml: a pooled connection the server closed', () => {
+  // A keep-alive connection that sat idle can be closed by the server just as it is reused (Node
+  // servers close idle ones after 5 s): the request dies unanswered. Such a reset is tried once more
+  // on a new connection; anything else, and a second reset, is not.
+  function resettingStub(resetWhen: (requestOnSocket: number) => boolean) {
+    const perSocket = new WeakMap<object, number>();
+    return startStub((req, res) => {
+      const n = (perSocket.get(res.socket!) ?? 0) + 1;
+      perSocket.set(res.socket!, n);
+      if (resetWhen(n)) {
+        res.socket!.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(successXml());
+    });
+  }
+
+  it('sends again on a new connection when a reused one is reset before any answer', async () => {
+    const dropsReused = await resettingStub((n) => n > 1);
+    try {
+      const settings = { region: 'eu-west-1', endpoint: dropsReused.url, timeoutMs: 3000 };
+      const input = { roleArn: ROLE, providerArn: PROVIDER, samlAssertionBase64: ASSERTION };
+      await assumeRoleWithSaml(input, settings);
+      const second = await assumeRoleWithSaml(input, settings);
+      expect(second.accessKeyId).toBe('ASIAV3ZUEFP6EXAMPLE');
+      expect(dropsReused.seen).toHaveLength(3);
+    } finally {
+      await dropsReused.close();
+    }
+  });
+
+  it('answers 503 after the second reset, having sent twice and no more', async () => {
+    const dropsAll = await resettingStub(() => true);
+    try {
+      const e = await failure(assumeRoleWithSaml(
+        { roleArn: ROLE, providerArn: PROVIDER, samlAssertionBase64: ASSERTION },
+        { region: 'eu-west-1', endpoint: dropsAll.url, timeoutMs: 3000 },
+      ));
+      expect(e.code).toBe('sts_unreachable');
+      expect(e.detail).toMatch(/reset/);
+      expect(dropsAll.seen).toHaveLength(2);
+    } finally {
+      await dropsAll.close();
+    }
+  });
+
+  it('does not send again after a timeout: the request may still be under way', async () => {
+    const silent = await startStub(() => { /* never responds */ });
+    try {
+      const e = await failure(assumeRoleWithSaml(
+        { roleArn: ROLE, providerArn: PROVIDER, samlAssertionBase64: ASSERTION },
+        { region: 'eu-west-1', endpoint: silent.url, timeoutMs: 300 },
+      ));
+      expect(e.detail).toMatch(/timed out/);
+      expect(silent.seen).toHaveLength(1);
+    } finally {
+      await silent.close();
+    }
+  });
+});
+
 describe('assumeRoleWithSaml: input checks', () => {
   it('rejects an invalid role or provider ARN without calling STS (W8)', async () => {
     expect((await failure(assumeRoleWithSaml({ roleArn: 'arn:aws:iam::111111111111:role/*', providerArn: PROVIDER, samlAssertionBase64: ASSERTION }, { region: 'eu-west-1', endpoint: stub.url }))).code).toBe('invalid_role_arn');

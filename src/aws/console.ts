@@ -54,18 +54,24 @@ export async function consoleSigninUrl(
 
   let status: number;
   let body: string;
+  // A timer cleared after the call rather than AbortSignal.timeout, which would still fire (and
+  // build its error) long after every sign-in.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException('getSigninToken timed out', 'TimeoutError')), settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   try {
     const res = await fetchImpl(tokenUrl, {
       method: 'GET',
       headers: { accept: 'application/json' },
       redirect: 'error',
-      signal: AbortSignal.timeout(settings.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      signal: deadline.signal,
     });
     status = res.status;
     body = await res.text();
   } catch (e) {
     const reason = e instanceof Error ? (e.name === 'TimeoutError' ? 'timed out' : `${e.name}${(e.cause as { code?: string } | undefined)?.code ? ` ${(e.cause as { code: string }).code}` : ''}`) : 'error';
     throw new HatrackError('federation_unreachable', 503, 'The AWS sign-in service could not be reached. Please try again in a moment.', `getSigninToken at ${endpoint.host}: ${reason}`);
+  } finally {
+    clearTimeout(timer);
   }
 
   if (status !== 200) {

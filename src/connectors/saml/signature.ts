@@ -6,7 +6,7 @@
 // The caller gets back the element re-parsed from the bytes the signature covers, so nothing read
 // afterwards can come from outside the signature (S1–S10).
 
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import {
@@ -125,9 +125,26 @@ export function checkSignatureShape(signature: Element, target: Element, policy:
   }
 }
 
+// The public key of each pinned certificate, read from its PEM once: given the PEM, every
+// verification would parse the certificate again, which costs more than the RSA check itself.
+// Only configured certificates are ever keys here (never KeyInfo), so the map stays small; the
+// bound is for a configuration reloaded many times over.
+const pinnedKeys = new Map<string, KeyObject>();
+const MAX_PINNED_KEYS = 64;
+
+function pinnedKey(certPem: string): KeyObject {
+  let key = pinnedKeys.get(certPem);
+  if (key === undefined) {
+    if (pinnedKeys.size >= MAX_PINNED_KEYS) pinnedKeys.clear();
+    key = createPublicKey(certPem);
+    pinnedKeys.set(certPem, key);
+  }
+  return key;
+}
+
 function restrictedVerifier(certPem: string, policy: SignaturePolicy): SignedXml {
   // getCertFromKeyInfo: never take the key from the message (S12).
-  const sig = new SignedXml({ publicCert: certPem, getCertFromKeyInfo: () => null });
+  const sig = new SignedXml({ publicCert: pinnedKey(certPem), getCertFromKeyInfo: () => null });
   sig.SignatureAlgorithms = signatureAlgorithmTable(policy.signatureAlgorithms);
   sig.HashAlgorithms = digestAlgorithmTable(policy.digestAlgorithms);
   const keep = [...CANONICALIZATION_ALGORITHMS, ENVELOPED_SIGNATURE] as string[];

@@ -170,7 +170,8 @@ export function createDeviceFlow(store: Store, clock: Clock, settings: DeviceFlo
       // D3: an unknown code — or one longer than any we issue — is invalid_grant, with no store work for the long one.
       if (deviceCode.length > 128) throw new OAuthError('invalid_grant', 'Unknown device_code.');
       const hash = secretKey(deviceCode);
-      const [raw, slowDowns] = await Promise.all([store.get(deviceKey(hash)), store.get(slowKey(hash))]);
+      // The decision is read with the rest, in one round trip; it is looked at only after the pacing gate.
+      const [raw, slowDowns, decided] = await Promise.all([store.get(deviceKey(hash)), store.get(slowKey(hash)), store.get(decisionKey(hash))]);
       if (!raw) throw new OAuthError('invalid_grant', 'Unknown device_code.');
       const request = JSON.parse(raw) as StoredRequest;
       // A code polled by another client than the one it was issued to never yields a token (C4).
@@ -186,7 +187,6 @@ export function createDeviceFlow(store: Store, clock: Clock, settings: DeviceFlo
         throw new OAuthError('slow_down', `Polling too fast: wait ${slower / 1000} seconds between requests.`);
       }
 
-      const decided = await store.get(decisionKey(hash));
       if (!decided) throw new OAuthError('authorization_pending', 'Waiting for the person to approve the request.');
       const decision = JSON.parse(decided) as Decision;
       if (decision.decision === 'denied') throw new OAuthError('access_denied', 'The request was denied.');

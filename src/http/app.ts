@@ -20,6 +20,7 @@ import { apiRoutes } from './api-routes.ts';
 import { adminRoutes, adminVerdict } from './admin-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { deviceRoutes } from './device-routes.ts';
+import { oauthRoutes } from './oauth-routes.ts';
 import { passwordRoutes } from './password-routes.ts';
 import { loginPassport } from './strategies/login-passport.ts';
 import type { PasswordConnector } from '../connectors/ldap/ldap-connector.ts';
@@ -95,6 +96,13 @@ export function createApp(deps: AppDeps): express.Express {
   router.post('/saml/:connector/acs', acsBodyParser);
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   router.use(express.json({ limit: '16kb' }));
+  // What the CLI calls carries a bearer token or a device code, never a cookie: answered before
+  // any session is loaded or made.
+  router.use(oauthRoutes({
+    audit: deps.audit, device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store,
+    clock: deps.clock, log: deps.log, metrics: deps.metrics,
+  }));
+  router.use(apiRoutes({ audit: deps.audit, hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));
   router.use(session({
     name: cookieName,
     secret: deps.sessionSecret,
@@ -147,14 +155,13 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   router.use(roleRoutes({ audit: deps.audit, isAdmin: (who) => adminVerdict(admins, who) === 'ok', hats: deps.hats, store: deps.store, render, loginChoices, base, publicOrigin: url.origin, region: deps.region, clock: deps.clock }));
   router.use(deviceRoutes({
-    audit: deps.audit, device: deps.device, clientIds: deps.deviceClients, tokens: deps.tokens, store: deps.store, render, loginChoices,
-    base, publicOrigin: url.origin, clock: deps.clock, log: deps.log, metrics: deps.metrics,
+    audit: deps.audit, device: deps.device, tokens: deps.tokens, store: deps.store, render, loginChoices,
+    base, publicOrigin: url.origin, clock: deps.clock, log: deps.log,
   }));
   router.use(adminRoutes({
     ...admins, store: deps.store, render, base, region: deps.region,
     rules: deps.rules, connectorIds: [...deps.connectors.keys(), ...deps.passwordConnectors.keys()],
   }));
-  router.use(apiRoutes({ audit: deps.audit, hats: deps.hats, tokens: deps.tokens, store: deps.store, region: deps.region, clock: deps.clock }));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(fail.notFound('not_found', 'There is nothing at this address.')));
   router.use(errorHandler({ log: deps.log, render, base, metrics: deps.metrics }));
 

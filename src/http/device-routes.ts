@@ -1,16 +1,14 @@
-// The CLI's way in (RFC 8628): the device authorization and token endpoints, token revocation
-// (RFC 7009), and the verification page where a signed-in person confirms a code. Thin: parse →
-// call src/device → answer. Approval needs a POST with the session's CSRF token (D11); a code
-// arriving in the link is only pre-filled, never approved without the person's click (§5.4).
+// The verification page of the CLI's login (RFC 8628 §3.3), where a signed-in person confirms a
+// code; the JSON endpoints the CLI itself calls are oauth-routes.ts. Thin: parse → call src/device →
+// answer. Approval needs a POST with the session's CSRF token (D11); a code arriving in the link is
+// only pre-filled, never approved without the person's click (§5.4).
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { BrokerTokens } from '../device/broker-tokens.ts';
 import type { DeviceFlow } from '../device/device-flow.ts';
-import { isOAuthError, OAuthError } from '../device/errors.ts';
 import { fail } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
 import { clientAddressKey, rateLimit } from './rate-limit.ts';
@@ -23,8 +21,6 @@ import { requestMeta, who } from './request-meta.ts';
 export interface DeviceRouteDeps {
   audit: AuditLog;
   device: DeviceFlow;
-  /** The registered public clients (config device.clients). */
-  clientIds: readonly string[];
   tokens: BrokerTokens;
   store: Store;
   render: Renderer;
@@ -34,25 +30,6 @@ export interface DeviceRouteDeps {
   publicOrigin: string;
   clock: Clock;
   log: Logger;
-  metrics: Metrics;
-}
-
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-/** OAuth endpoints answer their errors as RFC 6749 §5.2 JSON, never as a page; other errors go on to the error handler. */
-function oauthEndpoint(handler: Handler) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
-    try {
-      await handler(req, res);
-    } catch (e) {
-      if (!isOAuthError(e)) return next(e);
-      res.locals.oauthError = e.code;
-      res.status(e.status).json({ error: e.code, error_description: e.message });
-    }
-  };
 }
 
 const field = (req: Request, name: string): unknown => (req.body as Record<string, unknown> | undefined)?.[name];
@@ -60,44 +37,12 @@ const field = (req: Request, name: string): unknown => (req.body as Record<strin
 export function deviceRoutes(deps: DeviceRouteDeps): Router {
   const router = Router();
   const csrf = requireCsrf(deps.publicOrigin);
-  const codeLimit = rateLimit(deps.store, deps.clock, { bucket: 'device-code', limit: 20, windowMs: 60_000 });
-  // Each poll is also paced per device code (slow_down); this bounds a flood of made-up codes.
-  const tokenLimit = rateLimit(deps.store, deps.clock, { bucket: 'token', limit: 600, windowMs: 60_000 });
   // D2: guessing user codes. 20^8 codes, at most 60 tries a minute from an address (an office
   // behind one NAT approves a few logins a minute) and 10 from a session: with 1 000 codes
   // pending, a whole 10-minute lifetime of guessing from one session hits one with odds of about
   // 1 in 2.5 million, from one address's sessions together 1 in 430 000.
   const guessByAddress = rateLimit(deps.store, deps.clock, { bucket: 'user-code', limit: 60, windowMs: 60_000, key: clientAddressKey });
   const guessBySession = rateLimit(deps.store, deps.clock, { bucket: 'user-code-session', limit: 10, windowMs: 60_000, key: (req) => `session:${req.sessionID}` });
-
-  router.post('/oauth/device/code', codeLimit, oauthEndpoint(async (req, res) => {
-    const authorization = await deps.device.start(field(req, 'client_id'), { ip: req.ip, userAgent: req.get('user-agent') });
-    res.json(authorization);
-  }));
-
-  router.post('/oauth/token', tokenLimit, oauthEndpoint(async (req, res) => {
-    // Each poll is counted by its answer: authorization_pending, slow_down, ok, expired_token…
-    res.on('finish', () => deps.metrics.devicePoll(res.statusCode === 200 ? 'ok' : String(res.locals.oauthError ?? 'error')));
-    const grantType = field(req, 'grant_type');
-    if (typeof grantType !== 'string' || grantType === '') throw new OAuthError('invalid_request', 'grant_type is required.');
-    if (grantType !== DEVICE_GRANT) throw new OAuthError('unsupported_grant_type', `Only ${DEVICE_GRANT} is supported.`);
-    const clientId = field(req, 'client_id');
-    const approval = await deps.device.poll(clientId, field(req, 'device_code'));
-    const issued = await deps.tokens.issue(approval, clientId as string);
-    deps.log.info('device login completed', { connector: approval.identity.connector, subject: approval.identity.subject, email: approval.identity.email, client: clientId });
-    res.json({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresInSeconds });
-  }));
-
-  // RFC 7009: a token of another client, or an unknown one, is answered like a revoked one.
-  router.post('/oauth/revoke', tokenLimit, oauthEndpoint(async (req, res) => {
-    const clientId = field(req, 'client_id');
-    if (typeof clientId !== 'string' || !deps.clientIds.includes(clientId)) throw new OAuthError('invalid_client', 'Unknown client_id.');
-    const token = field(req, 'token');
-    if (typeof token !== 'string' || token === '') throw new OAuthError('invalid_request', 'token is required.');
-    const revoked = await deps.tokens.revoke(token, clientId);
-    if (revoked) deps.audit.record({ event: 'logout', result: 'ok', ...who(revoked), ...requestMeta(req, 'cli') });
-    res.status(200).end();
-  }));
 
   // Only a request that names a code is a guess; the empty form costs nothing.
   const forCode = (limit: ReturnType<typeof rateLimit>) => (req: Request, res: Response, next: NextFunction) =>

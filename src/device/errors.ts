@@ -17,7 +17,15 @@ export class OAuthError extends HatrackError {
   declare readonly code: OAuthErrorCode;
 
   constructor(code: OAuthErrorCode, description: string, detail?: string) {
-    super(code, 400, description, detail);
+    // An answer the protocol defines — authorization_pending is what most polls get — not a fault:
+    // no stack trace is captured (it was a twentieth of what a poll cost, bench/device-poll.ts).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(code, 400, description, detail);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
 

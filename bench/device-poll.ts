@@ -12,7 +12,8 @@
 //      killed at the end), both from validateConfig + startHatrack, codes made through
 //      POST /oauth/device/code;
 //   4. a bare node:http server answering every poll with a fixed authorization_pending (the
-//      ceiling of this machine's HTTP stack).
+//      ceiling of this machine's HTTP stack), and 5. an Express app with Hatrack's body parsers
+//      answering the same (the ceiling of any Express endpoint: what bounds Hatrack's).
 // Cases run interleaved, round by round, in a rotating order; the ratios are taken per round.
 //
 // Hatrack paces each code: a poll sooner than `interval` (at least 1 s: the shortest the
@@ -99,7 +100,8 @@ async function startServers(cleanup: Cleanup) {
     env: { [BROKER_OPTIONS_ENV]: JSON.stringify(brokerOptions(redis.url)) }, execArgv: profiled('hatrack-redis'),
   });
   const ceiling = await forkServer(cleanup, 'node:http ceiling', support('device-ceiling.ts'));
-  return { redis, oidc, hatrackMemory, hatrackRedis, ceiling };
+  const expressCeiling = await forkServer(cleanup, 'Express ceiling', support('device-express-ceiling.ts'));
+  return { redis, oidc, hatrackMemory, hatrackRedis, ceiling, expressCeiling };
 }
 
 const P99_TARGET_MS = 20;
@@ -132,7 +134,7 @@ function oidcProviderVersion(): string {
 }
 
 async function buildCases(servers: Awaited<ReturnType<typeof startServers>>): Promise<Case[]> {
-  const { oidc, hatrackMemory, hatrackRedis, ceiling, redis } = servers;
+  const { oidc, hatrackMemory, hatrackRedis, ceiling, expressCeiling, redis } = servers;
   const oidcClient = String(oidc.ready.clientId);
   const oidcCodes = await requestDeviceCodes({ port: oidc.port, path: String(oidc.ready.deviceAuthorizationPath), clientId: oidcClient }, settings.codes);
   const madeUp = Array.from({ length: settings.codes }, () => randomBytes(32).toString('base64url'));
@@ -146,6 +148,10 @@ async function buildCases(servers: Awaited<ReturnType<typeof startServers>>): Pr
     {
       name: 'node:http ceiling (fixed answer)', server: ceiling, alsoCpuOf: [], expected: PENDING,
       target: { port: ceiling.port, path: String(ceiling.ready.tokenPath), bodies: madeUp.map((c) => pollBody(DEVICE_CLIENT_ID, c)) },
+    },
+    {
+      name: 'Express ceiling (parsers, fixed answer)', server: expressCeiling, alsoCpuOf: [], expected: PENDING,
+      target: { port: expressCeiling.port, path: String(expressCeiling.ready.tokenPath), bodies: madeUp.map((c) => pollBody(DEVICE_CLIENT_ID, c)) },
     },
   ];
 }

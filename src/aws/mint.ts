@@ -180,7 +180,6 @@ function attribute(name: string, values: string[]): string {
   return `<saml:Attribute Name="${attr(name)}" NameFormat="${SAML.uriAttribute}">${vals}</saml:Attribute>`;
 }
 
-/** The signed `samlp:Response` XML for `identity` wearing `grant` at `now`. */
 /** What a minted response tells AWS, exactly as signed: for the audit line, which must name what CloudTrail will show. */
 export interface SignedFacts {
   assertionId: string;

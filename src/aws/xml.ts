@@ -7,11 +7,11 @@ import { HatrackError } from '../errors.ts';
 // Characters XML 1.0 does not allow at all (§2.2): C0 controls other than tab/LF/CR, lone
 // surrogates, U+FFFE and U+FFFF. They cannot be escaped, so they are refused.
 const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// Characters a reader changes. xmldom — which xml-crypto re-parses the document with before
-// signing, and the offline AWS stand-in reads it with — turns NEL, LINE SEPARATOR and PARAGRAPH
-// SEPARATOR into a line feed (or a space, in an attribute). Every XML parser turns a CR in text
-// into a line feed (§2.11), and the signer writes text CRs out raw, so a reference would not save
-// one; in attributes the serialiser writes `&#13;`, which survives.
+// Characters a reader changes. xmldom — which the offline AWS stand-in and xml-crypto read the
+// response with — turns NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR into a line feed (or a space,
+// in an attribute). Every XML parser turns a raw CR in text into a line feed (§2.11); written as
+// a reference it would survive, but no value Hatrack mints needs one and no reader on the AWS side
+// is known to keep it, so it is refused in text; in attributes it is written `&#xD;`.
 const changedInText = /[\r\u0085\u2028\u2029]/;
 const changedInAttributes = /[\u0085\u2028\u2029]/;
 

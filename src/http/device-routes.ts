@@ -10,6 +10,7 @@ import type { DeviceFlow } from '../device/device-flow.ts';
 import { fail } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/store.ts';
+import { bodyField } from './body-field.ts';
 import { csrfToken, requireCsrf } from './csrf.ts';
 import { clientAddressKey, rateLimit } from './rate-limit.ts';
 import type { Renderer } from './render.ts';
@@ -31,8 +32,6 @@ export interface DeviceRouteDeps {
   clock: Clock;
   log: Logger;
 }
-
-const field = (req: Request, name: string): unknown => (req.body as Record<string, unknown> | undefined)?.[name];
 
 export function deviceRoutes(deps: DeviceRouteDeps): Router {
   const router = Router();
@@ -71,11 +70,11 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
     res.set('Cache-Control', 'no-store');
     const stored = req.session.identity;
     if (!stored) throw fail.unauthenticated('signed_out', 'You are not signed in (or your session has ended). Please sign in again.');
-    const decision = field(req, 'decision');
+    const decision = bodyField(req, 'decision');
     if (decision === undefined) {
       // The code typed into the form: posted rather than put in a URL (history, proxy logs, W12);
       // the person still confirms on the page that follows.
-      const request = await deps.device.pending(field(req, 'user_code'));
+      const request = await deps.device.pending(bodyField(req, 'user_code'));
       res.send(deps.render('device-confirm.njk', { title: 'Confirm the CLI login', base: deps.base, user: fromStored(stored), csrf: csrfToken(req), request }));
       return;
     }
@@ -84,7 +83,7 @@ export function deviceRoutes(deps: DeviceRouteDeps): Router {
     req.session.signInId ??= randomBytes(16).toString('base64url');
     const signIn = { id: req.session.signInId, expiresAt: req.session.expiresAt ?? 0 };
     const generation = await deps.tokens.generation(stored.connector, stored.subject);
-    const request = await deps.device.decide(field(req, 'user_code'), decision === 'approve'
+    const request = await deps.device.decide(bodyField(req, 'user_code'), decision === 'approve'
       ? { decision: 'approved', approval: { identity: stored, signIn, generation } }
       : { decision: 'denied' });
     deps.log.info(decision === 'approve' ? 'device login approved' : 'device login denied', {

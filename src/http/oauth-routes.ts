@@ -11,6 +11,7 @@ import { isOAuthError, OAuthError } from '../device/errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
+import { bodyField } from './body-field.ts';
 import { rateLimit } from './rate-limit.ts';
 import { requestMeta, who } from './request-meta.ts';
 
@@ -44,8 +45,6 @@ function oauthEndpoint(handler: Handler) {
   };
 }
 
-const field = (req: Request, name: string): unknown => (req.body as Record<string, unknown> | undefined)?.[name];
-
 export function oauthRoutes(deps: OAuthRouteDeps): Router {
   const router = Router();
   const codeLimit = rateLimit(deps.store, deps.clock, { bucket: 'device-code', limit: 20, windowMs: 60_000 });
@@ -53,18 +52,18 @@ export function oauthRoutes(deps: OAuthRouteDeps): Router {
   const tokenLimit = rateLimit(deps.store, deps.clock, { bucket: 'token', limit: 600, windowMs: 60_000 });
 
   router.post('/oauth/device/code', codeLimit, oauthEndpoint(async (req, res) => {
-    const authorization = await deps.device.start(field(req, 'client_id'), { ip: req.ip, userAgent: req.get('user-agent') });
+    const authorization = await deps.device.start(bodyField(req, 'client_id'), { ip: req.ip, userAgent: req.get('user-agent') });
     res.json(authorization);
   }));
 
   router.post('/oauth/token', tokenLimit, oauthEndpoint(async (req, res) => {
     // Each poll is counted by its answer: authorization_pending, slow_down, ok, expired_token…
     res.on('finish', () => deps.metrics.devicePoll(res.statusCode === 200 ? 'ok' : String(res.locals.oauthError ?? 'error')));
-    const grantType = field(req, 'grant_type');
+    const grantType = bodyField(req, 'grant_type');
     if (typeof grantType !== 'string' || grantType === '') throw new OAuthError('invalid_request', 'grant_type is required.');
     if (grantType !== DEVICE_GRANT) throw new OAuthError('unsupported_grant_type', `Only ${DEVICE_GRANT} is supported.`);
-    const clientId = field(req, 'client_id');
-    const approval = await deps.device.poll(clientId, field(req, 'device_code'));
+    const clientId = bodyField(req, 'client_id');
+    const approval = await deps.device.poll(clientId, bodyField(req, 'device_code'));
     const issued = await deps.tokens.issue(approval, clientId as string);
     deps.log.info('device login completed', { connector: approval.identity.connector, subject: approval.identity.subject, email: approval.identity.email, client: clientId });
     res.json({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresInSeconds });
@@ -72,9 +71,9 @@ export function oauthRoutes(deps: OAuthRouteDeps): Router {
 
   // RFC 7009: a token of another client, or an unknown one, is answered like a revoked one.
   router.post('/oauth/revoke', tokenLimit, oauthEndpoint(async (req, res) => {
-    const clientId = field(req, 'client_id');
+    const clientId = bodyField(req, 'client_id');
     if (typeof clientId !== 'string' || !deps.clientIds.includes(clientId)) throw new OAuthError('invalid_client', 'Unknown client_id.');
-    const token = field(req, 'token');
+    const token = bodyField(req, 'token');
     if (typeof token !== 'string' || token === '') throw new OAuthError('invalid_request', 'token is required.');
     const revoked = await deps.tokens.revoke(token, clientId);
     if (revoked) deps.audit.record({ event: 'logout', result: 'ok', ...who(revoked), ...requestMeta(req, 'cli') });

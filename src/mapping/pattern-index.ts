@@ -1,7 +1,8 @@
 // Which names each group-pattern rule has to look at, found without trying every pattern on every
 // name: the patterns are filed by their fixed leading text once, when the rules are compiled, and
-// each of a person's names is looked up by its own leading text. A person with N groups against
-// N pattern rules thus costs about N lookups, not N × N prefix tests (bench/mapping-growth.ts).
+// each of a person's names is looked up by its own leading text, once for each length such a text
+// has. A person with N groups against N pattern rules thus costs a few lookups per name, not
+// N × N prefix tests (bench/mapping-growth.ts).
 //
 // The pattern engine's budget (MAX_PATTERN_WORK) is counted here over all rules at once, before any
 // pattern runs: when the names every rule would have to read add up to more than the budget, no
@@ -44,11 +45,9 @@ export const OVER_BUDGET = 'over-budget';
 export class PatternIndex {
   private readonly exact: PrefixFile;
   private readonly folded: PrefixFile;
-  readonly isEmpty: boolean;
 
   constructor(rules: readonly CompiledRule[]) {
     const patterns = rules.filter((r): r is PatternRule => r.match.kind === 'pattern');
-    this.isEmpty = patterns.length === 0;
     this.exact = fileRules(patterns, false);
     this.folded = fileRules(patterns, true);
   }

@@ -44,15 +44,8 @@ import { BROKER_OPTIONS_ENV, DEVICE_CLIENT_ID, type BrokerBenchOptions } from '.
 import { pollBody, requestDeviceCodes } from './support/device-codes.ts';
 import { describeAnswers, runLoad, type LoadResult, type PollTarget } from './support/device-load.ts';
 import { Cleanup, forkServer, processCpuMicros, startRedis, type ChildServer } from './support/device-processes.ts';
+import { envInt } from './support/processes.ts';
 import { generateSigningKeyPair } from '../src/aws/keys.ts';
-
-function envInt(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, not ${value}`);
-  return n;
-}
 
 const settings = {
   rounds: envInt('DEVICE_ROUNDS', 5),
@@ -270,6 +263,7 @@ async function main(cleanup: Cleanup): Promise<void> {
 }
 
 const cleanup = new Cleanup();
+cleanup.runOnSignals();
 try {
   await main(cleanup);
 } catch (e) {

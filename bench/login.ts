@@ -36,6 +36,7 @@ import { LoginNumbers, login, loginInputs, openConsole, signedSamlResponse, type
 import { fetchIdToken, floorOperations, measureFloors, type Floors } from './support/login-floor.ts';
 import { measureLogins, type Window } from './support/login-load.ts';
 import { Cleanup } from './support/login-processes.ts';
+import { envInt } from './support/processes.ts';
 import { THROUGHPUT_HEADER, coresByProcess, perLogin, table, throughputRow } from './support/login-report.ts';
 import { startRig, type Rig } from './support/login-rig.ts';
 
@@ -55,22 +56,14 @@ interface Plan {
   cpuProfDir?: string;
 }
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, not ${raw}`);
-  return n;
-}
-
 function readPlan(): Plan {
   const finish = process.env.LOGIN_BENCH_FINISH ?? 'console';
   if (finish !== 'console' && finish !== 'keys') throw new Error(`LOGIN_BENCH_FINISH must be console or keys, not ${finish}`);
   const prof = process.env.LOGIN_BENCH_CPU_PROF;
   return {
-    rounds: positiveInt('LOGIN_BENCH_ROUNDS', 5),
-    logins: positiveInt('LOGIN_BENCH_LOGINS', 48),
-    warmup: positiveInt('LOGIN_BENCH_WARMUP', 300),
+    rounds: envInt('LOGIN_BENCH_ROUNDS', 5),
+    logins: envInt('LOGIN_BENCH_LOGINS', 48),
+    warmup: envInt('LOGIN_BENCH_WARMUP', 300),
     finish,
     ...(prof && { cpuProfDir: resolve(prof) }),
   };

@@ -31,17 +31,10 @@ import { median, sorted } from './stats.ts';
 import { BENCH_KEY_PREFIX, BROKER_OPTIONS_ENV, DEVICE_CLIENT_ID, type BrokerBenchOptions } from './support/device-broker-config.ts';
 import { requestDeviceCodes } from './support/device-codes.ts';
 import { Cleanup, forkServer, startRedis, type ChildServer, type Usage } from './support/device-processes.ts';
+import { envInt } from './support/processes.ts';
 import { signInPeople, type AcsEndpoint } from './support/memory-sign-in.ts';
 import { generateSigningKeyPair } from '../src/aws/keys.ts';
 import type { SigningKey } from '../src/dev/saml-idp/response.ts';
-
-function envInt(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, not ${value}`);
-  return n;
-}
 
 const settings = {
   sessions: envInt('MEMORY_SESSIONS', 10_000),
@@ -223,6 +216,7 @@ async function main(cleanup: Cleanup): Promise<void> {
 }
 
 const cleanup = new Cleanup();
+cleanup.runOnSignals();
 try {
   await main(cleanup);
 } catch (e) {

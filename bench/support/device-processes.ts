@@ -2,12 +2,12 @@
 // processes of this one (forked Node scripts that report `ready` over IPC and answer `usage`
 // requests with their CPU time and memory), a private redis-server on a free port, temporary
 // directories, and one place that undoes all of it — at the end of the run, when it fails, and
-// on Ctrl-C. Used by bench/device-poll.ts and bench/memory.ts.
+// on Ctrl-C (the shared pieces are processes.ts). Used by bench/device-poll.ts and bench/memory.ts.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { Cleanup, freePort, terminate } from './processes.ts';
+
+export { Cleanup, freePort };
 
 /**
  * How a child collects garbage before it reports its memory: `regular` is a full collection as
@@ -32,54 +32,6 @@ export interface Usage {
   external: number;
 }
 
-/** Undo steps, run last-registered first; run() is idempotent and also runs on SIGINT/SIGTERM. */
-export class Cleanup {
-  readonly #steps: Array<() => void | Promise<void>> = [];
-  #ran = false;
-
-  constructor() {
-    const onSignal = (signal: NodeJS.Signals) => {
-      void this.run().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
-
-  add(step: () => void | Promise<void>): void {
-    this.#steps.push(step);
-  }
-
-  tempDir(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
-    this.add(() => rmSync(dir, { recursive: true, force: true }));
-    return dir;
-  }
-
-  async run(): Promise<void> {
-    if (this.#ran) return;
-    this.#ran = true;
-    for (const step of this.#steps.reverse()) {
-      try {
-        await step();
-      } catch (e) {
-        console.error(`clean-up step failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-  }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The last `max` characters a child wrote to stderr, to explain a failure. */
 function stderrTail(child: ChildProcess, max = 4000): () => string {
@@ -89,18 +41,6 @@ function stderrTail(child: ChildProcess, max = 4000): () => string {
     tail = (tail + chunk).slice(-max);
   });
   return () => tail;
-}
-
-/** SIGTERM, then SIGKILL if the process is still there after `graceMs`. Resolves once it exited. */
-async function terminate(child: ChildProcess, graceMs = 3000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killed = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
-  if (!killed) {
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 export class ChildServer {

@@ -3,49 +3,11 @@
 // what must be stopped and removed when the run ends, however it ends.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from 'redis';
+import { Cleanup, freePort, terminate, waitForExit } from './processes.ts';
 
-/** Things to undo at the end of the run, undone newest first; each runs once even if asked twice. */
-export class Cleanup {
-  private readonly steps: Array<() => Promise<void> | void> = [];
-
-  add(step: () => Promise<void> | void): void {
-    this.steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
-      try {
-        await step();
-      } catch (e) {
-        console.error('cleanup step failed:', e instanceof Error ? e.message : e);
-      }
-    }
-  }
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-/** Stops `child` by its pid: SIGTERM, then SIGKILL if it is still there after `graceMs`. */
-async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  if (!(await waitForExit(child, graceMs))) {
-    child.kill('SIGKILL');
-    await waitForExit(child, 2000);
-  }
-}
+export { Cleanup, freePort };
 
 function lastLines(path: string, n: number, keep: (line: string) => boolean = () => true): string {
   try {
@@ -132,18 +94,6 @@ export class BenchChild {
     void this.ask('stop').catch(() => undefined);
     if (!(await waitForExit(this.child, 5000))) await terminate(this.child, 2000);
   }
-}
-
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RedisUsage {

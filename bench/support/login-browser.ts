@@ -3,6 +3,7 @@
 // redirects followed by hand, and the public origin routed to a broker process of the caller's
 // choosing, as a load balancer would, with the person's own address in X-Forwarded-For.
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { applySetCookies } from '../../test/support/cookie-jar.ts';
 
 // Idle sockets are dropped before the servers' 5 s keep-alive timeout, so that no request is ever
 // sent on a socket the server is closing.
@@ -93,19 +94,7 @@ export class Browser {
 
   private keepCookies(origin: string, setCookies: string[]): void {
     const cookies = this.jar.get(origin) ?? new Map<string, string>();
-    for (const line of setCookies) {
-      const [pair = '', ...attributes] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = attributes.some((a) => {
-        const [k = '', v = ''] = a.split('=').map((s) => s.trim());
-        return (k.toLowerCase() === 'max-age' && Number(v) <= 0) || (k.toLowerCase() === 'expires' && Date.parse(v) < Date.now());
-      });
-      if (expired || value === '') cookies.delete(name);
-      else cookies.set(name, value);
-    }
+    applySetCookies(cookies, setCookies);
     this.jar.set(origin, cookies);
   }
 }

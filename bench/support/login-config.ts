@@ -1,6 +1,7 @@
 // What every process of the login benchmark agrees on: the broker's public URL (one name in front
 // of one or two broker processes, as behind a load balancer), the upstream identities, the people
 // of the dev OpenID provider, and the broker configuration built from the addresses of the others.
+import type { DemoPerson } from '../../src/dev/demo-people.ts';
 
 /** The origin people use; the driver routes its requests to the broker processes behind it. */
 export const PUBLIC_URL = 'http://hatrack.bench.test';
@@ -32,14 +33,8 @@ export const FLOOR_CLIENT = {
 export const ROLE_ARN = 'arn:aws:iam::111111111111:role/Admin';
 export const PERSON_PASSWORD = 'bench-password-not-secret';
 
-export interface BenchPerson {
-  username: string;
-  sub: string;
-  email: string;
-  name: string;
-  groups: string[];
-  password: string;
-}
+/** A person of the dev OpenID provider, as the demo's people are, without a second factor. */
+export type BenchPerson = Pick<DemoPerson, 'username' | 'sub' | 'email' | 'name' | 'groups' | 'password'>;
 
 /** The i-th person of the dev OpenID provider: every login signs in a person of its own. */
 export function benchPerson(i: number): BenchPerson {

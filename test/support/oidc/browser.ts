@@ -1,5 +1,6 @@
 // Just enough browser to walk an OpenID provider's login pages headlessly: fetch with redirects
 // followed by hand, and a cookie jar per origin fed from `headers.getSetCookie()`.
+import { applySetCookies } from '../cookie-jar.ts';
 
 export interface Step {
   url: URL;
@@ -49,19 +50,7 @@ export class HeadlessBrowser {
 
   private store(origin: string, setCookies: string[]): void {
     const cookies = this.jar.get(origin) ?? new Map<string, string>();
-    for (const line of setCookies) {
-      const [pair = '', ...attributes] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = attributes.some((a) => {
-        const [k = '', v = ''] = a.split('=').map((s) => s.trim());
-        return (k.toLowerCase() === 'max-age' && Number(v) <= 0) || (k.toLowerCase() === 'expires' && Date.parse(v) < Date.now());
-      });
-      if (expired || value === '') cookies.delete(name);
-      else cookies.set(name, value);
-    }
+    applySetCookies(cookies, setCookies);
     this.jar.set(origin, cookies);
   }
 }

@@ -43,8 +43,8 @@ import { median, ratioSpread, sorted } from './stats.ts';
 import { BROKER_OPTIONS_ENV, DEVICE_CLIENT_ID, type BrokerBenchOptions } from './support/device-broker-config.ts';
 import { pollBody, requestDeviceCodes } from './support/device-codes.ts';
 import { describeAnswers, runLoad, type LoadResult, type PollTarget } from './support/device-load.ts';
-import { Cleanup, forkServer, processCpuMicros, startRedis, type ChildServer } from './support/device-processes.ts';
-import { envInt } from './support/processes.ts';
+import { forkServer, processCpuMicros, startRedis, type ChildServer } from './support/device-processes.ts';
+import { envInt, runWithCleanup, type Cleanup } from './support/processes.ts';
 import { generateSigningKeyPair } from '../src/aws/keys.ts';
 
 const settings = {
@@ -262,13 +262,4 @@ async function main(cleanup: Cleanup): Promise<void> {
   console.log('\nserver CPU counts the child process (and redis-server for the Redis cases); Hatrack\'s codes are made by POST /oauth/device/code, oidc-provider\'s by POST /device/auth.');
 }
 
-const cleanup = new Cleanup();
-cleanup.runOnSignals();
-try {
-  await main(cleanup);
-} catch (e) {
-  process.exitCode = 1;
-  console.error(e instanceof Error ? e.message : e);
-} finally {
-  await cleanup.run();
-}
+await runWithCleanup(main);

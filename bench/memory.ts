@@ -30,8 +30,8 @@ import { fileURLToPath } from 'node:url';
 import { median, sorted } from './stats.ts';
 import { BENCH_KEY_PREFIX, BROKER_OPTIONS_ENV, DEVICE_CLIENT_ID, type BrokerBenchOptions } from './support/device-broker-config.ts';
 import { requestDeviceCodes } from './support/device-codes.ts';
-import { Cleanup, forkServer, startRedis, type ChildServer, type Usage } from './support/device-processes.ts';
-import { envInt } from './support/processes.ts';
+import { forkServer, startRedis, type ChildServer, type Usage } from './support/device-processes.ts';
+import { envInt, runWithCleanup, type Cleanup } from './support/processes.ts';
 import { signInPeople, type AcsEndpoint } from './support/memory-sign-in.ts';
 import { generateSigningKeyPair } from '../src/aws/keys.ts';
 import type { SigningKey } from '../src/dev/saml-idp/response.ts';
@@ -215,13 +215,4 @@ async function main(cleanup: Cleanup): Promise<void> {
   printGrowth(rounds);
 }
 
-const cleanup = new Cleanup();
-cleanup.runOnSignals();
-try {
-  await main(cleanup);
-} catch (e) {
-  process.exitCode = 1;
-  console.error(e instanceof Error ? e.message : e);
-} finally {
-  await cleanup.run();
-}
+await runWithCleanup(main);

@@ -87,3 +87,20 @@ export function envInt(name: string, fallback: number): number {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, not ${value}`);
   return n;
 }
+
+/**
+ * Runs a benchmark's `main` with a clean-up list that is run however it ends (success, failure,
+ * Ctrl-C); a failure sets the exit code and prints its message, not a stack.
+ */
+export async function runWithCleanup(main: (cleanup: Cleanup) => Promise<void>): Promise<void> {
+  const cleanup = new Cleanup();
+  cleanup.runOnSignals();
+  try {
+    await main(cleanup);
+  } catch (e) {
+    process.exitCode = 1;
+    console.error(e instanceof Error ? e.message : e);
+  } finally {
+    await cleanup.run();
+  }
+}

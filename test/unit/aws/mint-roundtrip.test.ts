@@ -6,14 +6,13 @@
 // NameID, the session length, every tag key and value.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SignedXml } from 'xml-crypto';
 import { AWS_ATTRIBUTES, isSessionTagValue, mintAwsResponse, nameIdFor, type IdpSettings, type SessionTag } from '../../../src/aws/mint.ts';
 import { sanitiseSessionName, sanitiseSourceIdentity } from '../../../src/aws/names.ts';
 import { createKeySigner } from '../../../src/aws/signer.ts';
 import { isHatrackError } from '../../../src/errors.ts';
 import { normaliseIdentity } from '../../../src/identity.ts';
 import { resolveSessionTags } from '../../../src/mapping/session-tags.ts';
-import { NOW, elements, grant, identity, only, parseXml, signingPair } from './support.ts';
+import { NOW, elements, grant, identity, only, parseXml, signingPair, xmlCryptoVerifies } from './support.ts';
 
 const A = 'urn:oasis:names:tc:SAML:2.0:assertion';
 let idp: IdpSettings;
@@ -32,12 +31,7 @@ function valuesOf(doc: ReturnType<typeof parseXml>): Map<string, string[]> {
   return new Map(elements(doc, A, 'Attribute').map((a) => [a.getAttribute('Name') ?? '', elements(a, A, 'AttributeValue').map((v) => v.textContent ?? '')]));
 }
 
-function verifies(xml: string): boolean {
-  const doc = parseXml(xml);
-  const sig = new SignedXml({ publicCert: certPem, getCertFromKeyInfo: () => null });
-  sig.loadSignature(elements(doc, 'http://www.w3.org/2000/09/xmldsig#', 'Signature')[0]!);
-  return sig.checkSignature(xml);
-}
+const verifies = (xml: string) => xmlCryptoVerifies(xml, certPem);
 
 describe('what Hatrack mints is what AWS reads (C3)', () => {
   it('each value arrives exactly as meant, or the grant is dropped before minting', () => {

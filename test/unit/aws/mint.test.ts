@@ -1,16 +1,12 @@
 // The minted SAML response against every row of AWS.md §1 (W8, W9, W10), and its signature
 // against both verifiers AWS.md names: xml-crypto and the xmlsec1 binary.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SignedXml } from 'xml-crypto';
 import type { Element } from '@xmldom/xmldom';
 import { encodeForSts, mintAwsResponse, mintForAws, nameIdFor, type IdpSettings, type SessionTag } from '../../../src/aws/mint.ts';
 import { createKeySigner, type Signer } from '../../../src/aws/signer.ts';
 import { isHatrackError } from '../../../src/errors.ts';
-import { NOW, childElements, elements, grant, identity, only, otherSigningPair, parseXml, signingPair } from './support.ts';
+import { NOW, childElements, elements, grant, identity, only, otherSigningPair, parseXml, signingPair, xmlsec1Verify as verifyWithXmlsec1 } from './support.ts';
 
 const P = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const A = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -22,15 +18,12 @@ const ENTITY = 'https://hatrack.example.com/saml/metadata';
 
 let signer: Signer;
 let certPem: string;
-let dir: string;
 
 beforeAll(async () => {
   const pair = await signingPair();
   certPem = pair.certPem;
   signer = createKeySigner({ current: pair });
-  dir = mkdtempSync(join(tmpdir(), 'hatrack-mint-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function idp(overrides: Partial<IdpSettings> = {}): IdpSettings {
   return { entityId: ENTITY, signer, recipient: RECIPIENT, audience: AUDIENCE, ...overrides };
@@ -53,16 +46,7 @@ function mintCode(fn: () => unknown): string {
   throw new Error('expected a HatrackError');
 }
 
-let fileNo = 0;
-function xmlsec1Verify(xml: string, cert = certPem): { status: number | null; output: string } {
-  const n = ++fileNo;
-  const xmlFile = join(dir, `response-${n}.xml`);
-  const certFile = join(dir, `cert-${n}.pem`);
-  writeFileSync(xmlFile, xml);
-  writeFileSync(certFile, cert);
-  const r = spawnSync('/usr/bin/xmlsec1', ['--verify', '--pubkey-cert-pem', certFile, '--id-attr:ID', `${A}:Assertion`, xmlFile], { encoding: 'utf8' });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
-}
+const xmlsec1Verify = (xml: string, cert = certPem) => verifyWithXmlsec1(xml, cert);
 
 describe('mintAwsResponse: the response envelope', () => {
   it('is one samlp:Response, Version 2.0, IssueInstant now, Destination the recipient, Status Success', () => {

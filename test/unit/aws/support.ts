@@ -1,6 +1,11 @@
 // Shared by the tests in this folder: one generated signing pair per test file (RSA generation
 // takes a moment), sample identity and grant, and small DOM helpers.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
+import { SignedXml } from 'xml-crypto';
 import type { Identity } from '../../../src/identity.ts';
 import type { Grant } from '../../../src/mapping/types.ts';
 import { generateSigningKeyPair } from '../../../src/aws/keys.ts';
@@ -68,4 +73,24 @@ export function childElements(el: Element): Element[] {
   const out: Element[] = [];
   for (let n = el.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) out.push(n as Element);
   return out;
+}
+
+/** Whether xml-crypto verifies the document's one ds:Signature with `certPem` (never with KeyInfo). */
+export function xmlCryptoVerifies(xml: string, certPem: string): boolean {
+  const sig = new SignedXml({ publicCert: certPem, getCertFromKeyInfo: () => null });
+  sig.loadSignature(only(parseXml(xml), 'http://www.w3.org/2000/09/xmldsig#', 'Signature'));
+  return sig.checkSignature(xml);
+}
+
+/** The xmlsec1 binary's verdict on the Assertion's signature with `certPem`: its exit status and what it printed. */
+export function xmlsec1Verify(xml: string, certPem: string): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'hatrack-xmlsec1-'));
+  try {
+    writeFileSync(join(dir, 'response.xml'), xml);
+    writeFileSync(join(dir, 'cert.pem'), certPem);
+    const r = spawnSync('/usr/bin/xmlsec1', ['--verify', '--pubkey-cert-pem', join(dir, 'cert.pem'), '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', join(dir, 'response.xml')], { encoding: 'utf8' });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
